@@ -1,0 +1,75 @@
+// Router: matches a method and path against the route table.
+//
+// Patterns are written as in docs/openapi.yaml: literal segments, `{name}` parameters, and a
+// parameter with a custom-action suffix (`{instance}:stop`). Literal segments win over
+// parameters. A path that matches a pattern but not its method is a 405 with the methods
+// that would match (for the Allow header); no pattern at all is a 404.
+// Thread-safety: build once with Add(), then Find() from any thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/http/http_types.h"
+#include "api/permissions.h"
+#include "gaon/status.h"
+
+namespace gaon::api {
+
+struct RequestContext;
+using Handler = std::function<StatusOr<http::HttpResponse>(RequestContext&)>;
+using PathParams = std::vector<std::pair<std::string, std::string>>;
+
+enum class Execution {
+  kWorker,  // runs on the worker pool (anything that may touch the database)
+  kInline,  // runs on the I/O thread: must be quick and never block
+};
+
+struct Route {
+  std::string method;   // "GET"
+  std::string pattern;  // "/v1/tenants/{tenant}/instances/{instance}"
+  Permission permission;
+  Handler handler;
+  Execution execution = Execution::kWorker;
+  // Filled by the router: index in the table (metrics label key).
+  std::size_t index = 0;
+};
+
+class Router {
+ public:
+  // Aborts on a malformed pattern or a duplicate (method, pattern): both are programming errors.
+  void Add(Route route);
+
+  struct Match {
+    const Route* route = nullptr;   // null: see `allowed`
+    PathParams params;
+    std::vector<std::string> allowed;  // methods for this path when `route` is null (405)
+  };
+  // `path` is the raw (percent-encoded) path; parameters come back decoded.
+  Match Find(std::string_view method, std::string_view path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  struct Segment {
+    enum Kind { kLiteral, kParam } kind;
+    std::string text;    // literal text, or parameter name
+    std::string suffix;  // ":stop" for an action segment
+  };
+  struct Compiled {
+    std::vector<Segment> segments;
+    int literal_count = 0;
+  };
+  bool MatchSegments(const Compiled& c, const std::vector<std::string>& parts, PathParams* params) const;
+
+  std::vector<Route> routes_;
+  std::vector<Compiled> compiled_;
+};
+
+// Percent-decodes `s`; returns false on a malformed escape.
+bool PercentDecode(std::string_view s, std::string* out);
+
+}  // namespace gaon::api

@@ -1,0 +1,300 @@
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <set>
+
+extern char** environ;
+
+namespace gaon {
+namespace {
+
+using Setter = std::function<Status(Config&, const std::string&)>;
+
+struct KeyDef {
+  ConfigKey doc;
+  Setter set;
+};
+
+std::string EnvName(const std::string& key) {
+  std::string env = "GAON_";
+  for (char c : key) env += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env;
+}
+
+Status Bad(const std::string& what) { return InvalidArgument(what, "invalid_config"); }
+
+template <typename T>
+Setter IntSetter(T Config::*section, int T::*field, int min, int max) {
+  return [=](Config& c, const std::string& v) -> Status {
+    int n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size()) return Bad("must be an integer, got '" + v + "'");
+    if (n < min || n > max) {
+      return Bad("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v);
+    }
+    (c.*section).*field = n;
+    return Status::Ok();
+  };
+}
+
+template <typename T>
+Setter StringSetter(T Config::*section, std::string T::*field) {
+  return [=](Config& c, const std::string& v) -> Status {
+    (c.*section).*field = v;
+    return Status::Ok();
+  };
+}
+
+template <typename T>
+Setter BoolSetter(T Config::*section, bool T::*field) {
+  return [=](Config& c, const std::string& v) -> Status {
+    if (v == "true" || v == "yes" || v == "on" || v == "1") {
+      (c.*section).*field = true;
+    } else if (v == "false" || v == "no" || v == "off" || v == "0") {
+      (c.*section).*field = false;
+    } else {
+      return Bad("must be true or false, got '" + v + "'");
+    }
+    return Status::Ok();
+  };
+}
+
+template <typename T>
+Setter DurationSetter(T Config::*section, std::chrono::milliseconds T::*field,
+                      std::chrono::milliseconds min) {
+  return [=](Config& c, const std::string& v) -> Status {
+    auto d = ParseDuration(v);
+    if (!d.ok()) return d.status();
+    if (*d < min) return Bad("must be at least " + std::to_string(min.count()) + "ms, got " + v);
+    (c.*section).*field = *d;
+    return Status::Ok();
+  };
+}
+
+template <typename T>
+Setter BytesSetter(T Config::*section, std::int64_t T::*field, std::int64_t min) {
+  return [=](Config& c, const std::string& v) -> Status {
+    auto b = ParseBytes(v);
+    if (!b.ok()) return b.status();
+    if (*b < min) return Bad("must be at least " + std::to_string(min) + " bytes, got " + v);
+    (c.*section).*field = *b;
+    return Status::Ok();
+  };
+}
+
+Setter EnumSetter(std::string LogConfig::*field, std::vector<std::string> allowed) {
+  return [=](Config& c, const std::string& v) -> Status {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return Bad("must be one of " + list + ", got '" + v + "'");
+    }
+    c.log.*field = v;
+    return Status::Ok();
+  };
+}
+
+Setter ListenSetter() {
+  return [](Config& c, const std::string& v) -> Status {
+    const auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0) return Bad("must be host:port, got '" + v + "'");
+    int port = -1;
+    const std::string p = v.substr(colon + 1);
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
+      return Bad("port must be 0..65535, got '" + p + "'");
+    }
+    c.server.listen = v;
+    return Status::Ok();
+  };
+}
+
+const std::vector<KeyDef>& Defs() {
+  using std::chrono::milliseconds;
+  static const std::vector<KeyDef> defs = [] {
+    std::vector<KeyDef> d;
+    auto add = [&](std::string key, std::string type, std::string def, std::string desc, Setter s) {
+      d.push_back({{key, EnvName(key), std::move(type), std::move(def), std::move(desc)}, std::move(s)});
+    };
+    add("server.listen", "host:port", "127.0.0.1:8080",
+        "Address the HTTP API listens on; port 0 picks a free port.", ListenSetter());
+    add("server.io_threads", "int", "0", "HTTP I/O threads; 0 means one per core.",
+        IntSetter(&Config::server, &ServerConfig::io_threads, 0, 256));
+    add("server.workers", "int", "0",
+        "Threads that run handlers touching the database; 0 means database.pool_size.",
+        IntSetter(&Config::server, &ServerConfig::workers, 0, 1024));
+    add("server.max_connections", "int", "10000",
+        "Open connections beyond this are answered 503 and closed.",
+        IntSetter(&Config::server, &ServerConfig::max_connections, 1, 1000000));
+    add("server.max_header_bytes", "bytes", "16KiB", "Largest request head; larger gets 431.",
+        BytesSetter(&Config::server, &ServerConfig::max_header_bytes, 1024));
+    add("server.max_body_bytes", "bytes", "1MiB", "Largest request body; larger gets 413.",
+        BytesSetter(&Config::server, &ServerConfig::max_body_bytes, 1024));
+    add("server.read_timeout", "duration", "30s", "Time allowed to receive one whole request.",
+        DurationSetter(&Config::server, &ServerConfig::read_timeout, milliseconds(10)));
+    add("server.idle_timeout", "duration", "60s", "Keep-alive connections idle this long are closed.",
+        DurationSetter(&Config::server, &ServerConfig::idle_timeout, milliseconds(10)));
+    add("server.shutdown_timeout", "duration", "15s",
+        "On SIGTERM/SIGINT, how long in-flight requests may take to finish.",
+        DurationSetter(&Config::server, &ServerConfig::shutdown_timeout, milliseconds(0)));
+    add("server.ready_file", "path", "",
+        "When set, gaond writes its bound address (host:port) here once it accepts requests.",
+        StringSetter(&Config::server, &ServerConfig::ready_file));
+    add("server.tls.cert_file", "path", "", "PEM certificate chain; TLS (1.2+) is on when both files are set.",
+        [](Config& c, const std::string& v) { c.server.tls.cert_file = v; return Status::Ok(); });
+    add("server.tls.key_file", "path", "", "PEM private key for server.tls.cert_file.",
+        [](Config& c, const std::string& v) { c.server.tls.key_file = v; return Status::Ok(); });
+    add("database.url", "string", "",
+        "libpq connection string or URI for the application role (row-level security applies).",
+        StringSetter(&Config::database, &DatabaseConfig::url));
+    add("database.owner_url", "string", "",
+        "Connection for the schema owner role, used by migrations; defaults to database.url.",
+        StringSetter(&Config::database, &DatabaseConfig::owner_url));
+    add("database.pool_size", "int", "8", "Most connections the pool opens.",
+        IntSetter(&Config::database, &DatabaseConfig::pool_size, 1, 1000));
+    add("database.connect_timeout", "duration", "5s", "Timeout for opening one connection.",
+        DurationSetter(&Config::database, &DatabaseConfig::connect_timeout, milliseconds(100)));
+    add("database.checkout_timeout", "duration", "5s",
+        "How long a request waits for a free connection before answering 503.",
+        DurationSetter(&Config::database, &DatabaseConfig::checkout_timeout, milliseconds(1)));
+    add("database.statement_timeout", "duration", "30s", "PostgreSQL statement_timeout per connection.",
+        DurationSetter(&Config::database, &DatabaseConfig::statement_timeout, milliseconds(1)));
+    add("database.health_check_idle", "duration", "10s",
+        "A connection idle this long is pinged before it is handed out.",
+        DurationSetter(&Config::database, &DatabaseConfig::health_check_idle, milliseconds(0)));
+    add("database.max_tx_attempts", "int", "8",
+        "Attempts for a transaction that hits serialization failures, deadlocks or a lost connection.",
+        IntSetter(&Config::database, &DatabaseConfig::max_tx_attempts, 1, 100));
+    add("database.migrate_on_start", "bool", "false",
+        "Apply pending migrations when `gaond serve` starts instead of refusing to serve.",
+        BoolSetter(&Config::database, &DatabaseConfig::migrate_on_start));
+    add("database.migrations_dir", "path", "",
+        "Read migrations from this directory instead of the set compiled into gaond.",
+        StringSetter(&Config::database, &DatabaseConfig::migrations_dir));
+    add("log.level", "enum(debug|info|warn|error)", "info", "Least severe level written.",
+        EnumSetter(&LogConfig::level, {"debug", "info", "warn", "error"}));
+    add("log.access", "bool", "true", "Write one log line per HTTP request.",
+        BoolSetter(&Config::log, &LogConfig::access));
+    return d;
+  }();
+  return defs;
+}
+
+const KeyDef* FindDef(const std::string& key) {
+  for (const auto& d : Defs()) {
+    if (d.doc.key == key) return &d;
+  }
+  return nullptr;
+}
+
+Status Apply(Config& c, const std::string& key, const std::string& value, const std::string& origin) {
+  const KeyDef* def = FindDef(key);
+  if (!def) return Bad(origin + ": unknown configuration key '" + key + "'");
+  Status s = def->set(c, value);
+  if (!s.ok()) return Bad(origin + ": " + key + " " + s.message());
+  return Status::Ok();
+}
+
+Status Walk(const YAML::Node& node, const std::string& prefix, Config& c, const std::string& file) {
+  for (const auto& item : node) {
+    const std::string name = item.first.as<std::string>();
+    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    const YAML::Node& v = item.second;
+    if (v.IsMap()) {
+      RETURN_IF_ERROR(Walk(v, key, c, file));
+    } else if (v.IsScalar()) {
+      RETURN_IF_ERROR(Apply(c, key, v.Scalar(), file));
+    } else if (v.IsNull()) {
+      if (!FindDef(key)) return Bad(file + ": unknown configuration key '" + key + "'");
+    } else {
+      return Bad(file + ": " + key + " must be a single value, not a list");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> k;
+    for (const auto& d : Defs()) k.push_back(d.doc);
+    return k;
+  }();
+  return keys;
+}
+
+StatusOr<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env) {
+  Config c;
+  if (!path.empty()) {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+      return Bad(path + ": cannot read the configuration file");
+    } catch (const YAML::Exception& e) {
+      return Bad(path + ": malformed YAML: " + e.what());
+    }
+    if (!root.IsNull()) {
+      if (!root.IsMap()) return Bad(path + ": the configuration must be a YAML mapping");
+      try {
+        RETURN_IF_ERROR(Walk(root, "", c, path));
+      } catch (const YAML::Exception& e) {
+        return Bad(path + ": " + e.what());
+      }
+    }
+  }
+  for (const auto& d : Defs()) {
+    auto it = env.find(d.doc.env);
+    if (it != env.end()) RETURN_IF_ERROR(Apply(c, d.doc.key, it->second, "environment " + d.doc.env));
+  }
+  if (c.database.owner_url.empty()) c.database.owner_url = c.database.url;
+  return c;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+StatusOr<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const std::string unit(p, text.data() + text.size());
+  if (ec != std::errc() || n < 0 || p == text.data()) {
+    return Bad("must be a duration such as 500ms, 30s, 5m or 1h, got '" + text + "'");
+  }
+  static const std::pair<const char*, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return std::chrono::milliseconds(n * factor);
+  }
+  return Bad("must be a duration with a unit (ms, s, m, h, d), got '" + text + "'");
+}
+
+StatusOr<std::int64_t> ParseBytes(const std::string& text) {
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const std::string unit(p, text.data() + text.size());
+  if (ec != std::errc() || n < 0 || p == text.data()) {
+    return Bad("must be a size such as 512, 16KiB or 1MiB, got '" + text + "'");
+  }
+  static const std::pair<const char*, std::int64_t> kUnits[] = {
+      {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024LL * 1024 * 1024}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return n * factor;
+  }
+  return Bad("must be a size in bytes, KiB, MiB or GiB, got '" + text + "'");
+}
+
+}  // namespace gaon

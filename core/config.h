@@ -1,0 +1,88 @@
+// gaond's configuration: one YAML file, every key overridable by an environment variable.
+//
+// Every key is declared once, in the table in config.cpp, with its type, default, bounds and
+// description; the loader, the environment overrides, `gaond config` (which prints the table)
+// and the README's key list all come from that table. Unknown keys and bad values are
+// rejected with a message that names the key.
+// Thread-safety: a Config is a plain value; share it read-only after loading.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gaon/status.h"
+
+namespace gaon {
+
+struct TlsConfig {
+  std::string cert_file;  // PEM chain; TLS is on when both files are set
+  std::string key_file;
+  bool enabled() const { return !cert_file.empty() && !key_file.empty(); }
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  int io_threads = 0;                      // 0 = number of cores
+  int workers = 0;                         // threads running handlers; 0 = database.pool_size
+  int max_connections = 10000;
+  std::int64_t max_header_bytes = 16 * 1024;
+  std::int64_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_timeout{15000};
+  std::string ready_file;  // when set, the bound address is written here once listening
+  TlsConfig tls;
+};
+
+struct DatabaseConfig {
+  std::string url;          // application role (non-owner; row-level security applies)
+  std::string owner_url;    // schema owner, used by `gaond migrate`; defaults to url
+  int pool_size = 8;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds checkout_timeout{5000};
+  std::chrono::milliseconds statement_timeout{30000};
+  std::chrono::milliseconds health_check_idle{10000};
+  int max_tx_attempts = 8;
+  bool migrate_on_start = false;
+  std::string migrations_dir;  // empty = the migrations compiled into gaond
+};
+
+struct LogConfig {
+  std::string level = "info";  // debug | info | warn | error
+  bool access = true;          // one line per HTTP request
+};
+
+struct Config {
+  ServerConfig server;
+  DatabaseConfig database;
+  LogConfig log;
+};
+
+// One configuration key, as documented.
+struct ConfigKey {
+  std::string key;          // "server.listen"
+  std::string env;          // "GAON_SERVER_LISTEN"
+  std::string type;         // "string", "int", "bool", "duration", "bytes", "enum(a|b)"
+  std::string default_value;
+  std::string description;
+};
+
+// All keys, in documentation order.
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Loads `path` (may be empty: defaults only), then applies GAON_* environment overrides from
+// `env` (normally the process environment). InvalidArgument naming the key on unknown keys,
+// malformed YAML or bad values.
+StatusOr<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env);
+// The process environment as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+// "30s", "250ms", "5m", "1h", "2d" → duration. InvalidArgument otherwise.
+StatusOr<std::chrono::milliseconds> ParseDuration(const std::string& text);
+// "16KiB", "1MiB", "512" (bytes) → byte count.
+StatusOr<std::int64_t> ParseBytes(const std::string& text);
+
+}  // namespace gaon

@@ -1,0 +1,133 @@
+#include "core/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace gaon {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<int> g_fd{1};
+thread_local std::string_view t_request_id;
+
+constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
+
+void AppendTime(std::string& out) {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto secs = system_clock::to_time_t(now);
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                              static_cast<int>(ms));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void WriteAll(int fd, const std::string& line) {
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report a failure to log
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
+
+bool ParseLogLevel(std::string_view name, LogLevel* out) {
+  for (int i = 0; i < 4; ++i) {
+    if (kLevelNames[i] == name) {
+      *out = static_cast<LogLevel>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
+void SetLogFd(int fd) { g_fd = fd; }
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void Log(LogLevel level, std::string_view msg, LogFields fields) {
+  if (!LogEnabled(level)) return;
+  std::string line;
+  line.reserve(160);
+  line += "{\"time\":\"";
+  AppendTime(line);
+  line += "\",\"level\":\"";
+  line += kLevelNames[static_cast<int>(level)];
+  line += "\",\"msg\":";
+  AppendJsonString(line, msg);
+  if (!t_request_id.empty()) {
+    line += ",\"request_id\":";
+    AppendJsonString(line, t_request_id);
+  }
+  for (const auto& f : fields) {
+    line.push_back(',');
+    AppendJsonString(line, f.key);
+    line.push_back(':');
+    if (const auto* s = std::get_if<std::string_view>(&f.value)) {
+      AppendJsonString(line, *s);
+    } else if (const auto* i = std::get_if<std::int64_t>(&f.value)) {
+      line += std::to_string(*i);
+    } else if (const auto* d = std::get_if<double>(&f.value)) {
+      if (std::isfinite(*d)) {
+        char buf[32];
+        line.append(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "%.6g", *d)));
+      } else {
+        line += "null";
+      }
+    } else {
+      line += std::get<bool>(f.value) ? "true" : "false";
+    }
+  }
+  line += "}\n";
+  WriteAll(g_fd.load(std::memory_order_relaxed), line);
+}
+
+ScopedLogRequestId::ScopedLogRequestId(std::string_view request_id) : previous_(t_request_id) {
+  t_request_id = request_id;
+}
+
+ScopedLogRequestId::~ScopedLogRequestId() { t_request_id = previous_; }
+
+}  // namespace gaon

@@ -1,0 +1,109 @@
+// Database: Gaon's bounded PostgreSQL connection pool and its transaction helper.
+//
+// Every read and write goes through Transact(), which checks a connection out of the pool
+// (waiting at most database.checkout_timeout), opens a transaction, sets the tenant for
+// row-level security with SET LOCAL, runs the caller's function and commits. It retries the
+// whole function, with exponential backoff and jitter, on serialization failures (40001),
+// deadlocks (40P01) and connections lost before COMMIT; a connection lost during COMMIT is
+// reported as Unavailable("commit_in_doubt") and never retried, because it may have committed.
+// Connections found broken are discarded and replaced, so the pool survives a PostgreSQL
+// restart without intervention.
+//
+// libpqxx stays behind this header: code outside storage/ sees only Tx, an opaque handle it
+// passes to repository functions.
+// Thread-safety: Database is safe to use from any number of threads. A Tx belongs to the
+// thread running the Transact() callback and must not escape it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+#include "gaon/ids.h"
+#include "gaon/status.h"
+
+namespace gaon {
+class MetricsRegistry;
+}
+
+namespace gaon::storage {
+
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+
+struct TxOptions {
+  // Tenant whose rows the transaction may see (SET LOCAL gaon.tenant_id). Without one, and
+  // without `platform`, row-level security hides every tenant-owned row.
+  std::optional<TenantId> tenant;
+  // Operator-wide access across tenants (SET LOCAL gaon.platform = 'on'). Callers must audit.
+  bool platform = false;
+  Isolation isolation = Isolation::kReadCommitted;
+  bool read_only = false;
+  // Label for logs and metrics ("instances.create").
+  std::string_view name = "tx";
+};
+
+class Connection;  // defined in storage/internal
+
+// An open transaction. Only storage/ code can run statements on it.
+class Tx {
+ public:
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+  const TxOptions& options() const { return options_; }
+  // Number of the attempt running (1 on the first try); lets tests force a retry.
+  int attempt() const { return attempt_; }
+
+ private:
+  friend class Database;
+  friend struct TxAccess;
+  Tx(Connection& conn, const TxOptions& options, int attempt)
+      : conn_(conn), options_(options), attempt_(attempt) {}
+  Connection& conn_;
+  const TxOptions& options_;
+  int attempt_;
+};
+
+struct PoolStats {
+  int open = 0;       // connections open (idle + in use)
+  int in_use = 0;
+  int idle = 0;
+  int waiting = 0;    // callers waiting for a connection right now
+  std::uint64_t waits = 0;      // checkouts that had to wait
+  std::uint64_t timeouts = 0;   // checkouts that gave up
+  std::uint64_t reconnects = 0; // broken connections replaced
+  std::uint64_t retries = 0;    // transaction attempts retried
+};
+
+class Database {
+ public:
+  // Opens nothing yet: connections are made on demand. `metrics` may be null.
+  static StatusOr<std::unique_ptr<Database>> Create(const DatabaseConfig& config, MetricsRegistry* metrics);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs `fn` inside one transaction and commits when it returns OK (rolls back otherwise).
+  // Returns fn's status, or Unavailable when no connection could be had in time, or Aborted
+  // ("serialization_failure"/"deadlock_detected") once the attempts are used up.
+  Status Transact(const TxOptions& options, const std::function<Status(Tx&)>& fn);
+
+  // One round trip on a pooled connection: OK when PostgreSQL answers.
+  Status Ping();
+
+  PoolStats Stats() const;
+
+  // Closes idle connections and refuses new checkouts; connections in use close when
+  // returned. Safe to call more than once.
+  void Close();
+
+ private:
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gaon::storage
