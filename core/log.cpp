@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -46,7 +49,81 @@ void WriteAll(int fd, const std::string& line) {
   }
 }
 
+// Lines are appended to a buffer that a background thread writes out in batches: one
+// write(2) per batch instead of one per line keeps access logging off the request path.
+// Errors, and everything at exit, are flushed synchronously so nothing important is lost.
+class LogSink {
+ public:
+  LogSink() : writer_([this] { Run(); }) {}
+  ~LogSink() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    writer_.join();
+  }
+  void Append(const std::string& line, bool sync) {
+    if (sync) {
+      std::lock_guard order(write_mu_);
+      std::string out;
+      {
+        std::lock_guard lock(mu_);
+        pending_ += line;
+        out.swap(pending_);
+      }
+      WriteAll(g_fd.load(std::memory_order_relaxed), out);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    const bool was_empty = pending_.empty();
+    pending_ += line;
+    if (was_empty && !waking_) {
+      waking_ = true;
+      cv_.notify_one();
+    }
+  }
+  void Flush() { Append(std::string(), true); }
+
+ private:
+  void Run() {
+    std::string out;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+        if (stop_ && pending_.empty()) return;
+        // Let a batch build up: one wake-up and one write per few milliseconds at most.
+        if (!stop_) cv_.wait_for(lock, std::chrono::milliseconds(5), [this] { return stop_; });
+      }
+      // write_mu_ first, so a synchronous writer cannot overtake this batch.
+      std::lock_guard order(write_mu_);
+      {
+        std::lock_guard lock(mu_);
+        out.swap(pending_);
+        waking_ = false;
+      }
+      WriteAll(g_fd.load(std::memory_order_relaxed), out);
+      out.clear();
+    }
+  }
+  std::mutex write_mu_;  // held while writing; orders batches
+  std::mutex mu_;        // guards pending_ and stop_
+  std::condition_variable cv_;
+  std::string pending_;
+  bool stop_ = false;
+  bool waking_ = false;  // the writer was notified and has not taken the batch yet
+  std::thread writer_;
+};
+
+LogSink& Sink() {
+  static LogSink sink;
+  return sink;
+}
+
 }  // namespace
+
+void FlushLogs() { Sink().Flush(); }
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 
@@ -62,7 +139,10 @@ bool ParseLogLevel(std::string_view name, LogLevel* out) {
 
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
-void SetLogFd(int fd) { g_fd = fd; }
+void SetLogFd(int fd) {
+  FlushLogs();
+  g_fd = fd;
+}
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -121,7 +201,7 @@ void Log(LogLevel level, std::string_view msg, LogFields fields) {
     }
   }
   line += "}\n";
-  WriteAll(g_fd.load(std::memory_order_relaxed), line);
+  Sink().Append(line, level >= LogLevel::kError);
 }
 
 ScopedLogRequestId::ScopedLogRequestId(std::string_view request_id) : previous_(t_request_id) {

@@ -4,8 +4,9 @@
 //   LogInfo("listening", {{"address", addr}, {"io_threads", 2}});
 //   → {"time":"2026-11-27T21:50:00.123Z","level":"info","msg":"listening","address":...}
 //
-// Thread-safety: every function here may be called from any thread; each line is written
-// with a single write(2) so lines from different threads never interleave.
+// Thread-safety: every function here may be called from any thread; lines never interleave.
+// Lines below error level are written in batches by a background thread; error lines (and
+// FlushLogs()) write everything pending synchronously.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,9 @@ bool ParseLogLevel(std::string_view name, LogLevel* out);
 bool LogEnabled(LogLevel level);
 // Redirects output to `fd` (default 1, stdout). Used by tests.
 void SetLogFd(int fd);
+// Writes out every line logged so far (lines below error level are written in batches by a
+// background thread).
+void FlushLogs();
 
 void Log(LogLevel level, std::string_view msg, LogFields fields = {});
 inline void LogDebug(std::string_view msg, LogFields f = {}) { Log(LogLevel::kDebug, msg, f); }

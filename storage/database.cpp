@@ -57,6 +57,9 @@ std::chrono::microseconds Backoff(int attempt) {
 
 std::string SqlState(const std::exception& e) {
   if (const auto* s = dynamic_cast<const pqxx::sql_error*>(&e)) return s->sqlstate();
+  // libpqxx 6 derives these from pqxx::failure, not sql_error, and drops the SQLSTATE.
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e)) return "40001";
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e)) return "40P01";
   return {};
 }
 

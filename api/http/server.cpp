@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -148,6 +149,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void OnHeader(beast::error_code ec) {
     first_ = false;
+    if (ec == bhttp::error::body_limit) {  // a declared Content-Length over the limit
+      return RejectAndClose(413, "payload_too_large",
+                            "the request body is larger than " + std::to_string(server_.config.max_body_bytes) +
+                                " bytes");
+    }
     if (ec == bhttp::error::header_limit) {
       return RejectAndClose(431, "header_too_large",
                             "the request head is larger than " +
@@ -163,12 +169,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     busy_ = true;
     const auto& req = parser_->get();
-    if (const auto len = parser_->content_length();
-        len && *len > static_cast<std::uint64_t>(server_.config.max_body_bytes)) {
-      return RejectAndClose(413, "payload_too_large",
-                            "the request body is larger than " + std::to_string(server_.config.max_body_bytes) +
-                                " bytes");
-    }
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
       beast::get_lowest_layer(stream_).expires_after(server_.config.read_timeout);
@@ -252,9 +252,33 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     beast::get_lowest_layer(stream_).expires_after(server_.config.read_timeout);
     bhttp::async_write(stream_, *out, [self = this->shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
       self->Finished();
+      if (!ec && self->linger_) return self->LingerClose();
       if (ec || !keep) return self->Close();
       self->DoRead();
     });
+  }
+
+  // After refusing a request whose body may still be arriving, stop sending but keep reading
+  // (and discarding) for a moment: closing with unread data would reset the connection and
+  // the client might never see the 413/431.
+  void LingerClose() {
+    if constexpr (kTls) {
+      Close();
+    } else {
+      beast::error_code ec;
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      Discard(0);
+    }
+  }
+
+  void Discard(std::size_t total) {
+    auto sink = std::make_shared<std::array<char, 16384>>();
+    beast::get_lowest_layer(stream_).async_read_some(
+        net::buffer(*sink), [self = this->shared_from_this(), sink, total](beast::error_code ec, std::size_t n) {
+          if (ec || total + n > (8u << 20)) return self->Close();
+          self->Discard(total + n);
+        });
   }
 
   void RejectAndClose(int status, std::string_view code, const std::string& detail) {
@@ -264,6 +288,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res.status = status;
     res.body = server_.RejectText(status, code, detail, &res.content_type, request_id_);
     res.close = true;
+    linger_ = true;
     busy_ = true;
     counted_ = true;
     server_.in_flight.fetch_add(1);
@@ -370,6 +395,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool busy_ = false;
   bool counted_ = false;
   bool closed_ = false;
+  bool linger_ = false;
 };
 
 }  // namespace

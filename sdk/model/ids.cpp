@@ -27,24 +27,14 @@ std::uint64_t RandomWord() {
 std::string NewIdBody(std::chrono::system_clock::time_point now) {
   const auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  // 130 bits of room for 128 bits of content: 48-bit time + 80-bit random, left-aligned.
-  const std::uint64_t r1 = RandomWord();
-  const std::uint64_t r2 = RandomWord() & 0xffff;  // 64 + 16 = 80 random bits
-  // A 130-bit big-endian bit string, [2 zero bits][48 time][80 random], read 5 bits a char.
+  // 128 bits: 48-bit time, then 80 random bits; read as 26 five-bit digits of a 130-bit
+  // number whose top two bits are zero.
+  __extension__ using U128 = unsigned __int128;
+  const U128 v = (static_cast<U128>(ms & 0xffff'ffff'ffffULL) << 80) |
+                              (static_cast<U128>(RandomWord() & 0xffff) << 64) | RandomWord();
   std::string out(kIdBodyLength, '0');
-  auto bit = [&](int i) -> int {  // i in [0, 130)
-    if (i < 2) return 0;
-    i -= 2;
-    if (i < 48) return static_cast<int>((ms >> (47 - i)) & 1);
-    i -= 48;
-    if (i < 16) return static_cast<int>((r2 >> (15 - i)) & 1);
-    i -= 16;
-    return static_cast<int>((r1 >> (63 - i)) & 1);
-  };
-  for (std::size_t c = 0; c < kIdBodyLength; ++c) {
-    int v = 0;
-    for (int b = 0; b < 5; ++b) v = (v << 1) | bit(static_cast<int>(c) * 5 + b);
-    out[c] = kAlphabet[static_cast<std::size_t>(v)];
+  for (std::size_t i = 0; i < kIdBodyLength; ++i) {
+    out[i] = kAlphabet[static_cast<std::size_t>((v >> (125 - 5 * i)) & 31)];
   }
   return out;
 }

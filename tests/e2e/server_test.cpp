@@ -1,0 +1,266 @@
+// End-to-end: a real gaond process against a real PostgreSQL database.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "tests/support/gaond_process.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_db.h"
+
+using namespace gaon::test;
+
+TEST_CASE("gaond answers health, readiness, metrics and its API contract", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+
+  auto health = http.Get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.Json().at("status").as_string() == "ok");
+
+  auto ready = http.Get("/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.Json().at("status").as_string() == "ready");
+
+  auto spec = http.Get("/v1/openapi.yaml");
+  CHECK(spec.status == 200);
+  CHECK(spec.Header("Content-Type") == "application/yaml");
+  std::ifstream file(std::string(GAON_SOURCE_DIR) + "/docs/openapi.yaml");
+  const std::string on_disk((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  CHECK(spec.body == on_disk);
+
+  auto metrics = http.Get("/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains("gaon_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"));
+  CHECK_THAT(metrics.body, Catch::Contains("gaon_http_request_duration_seconds_bucket{route=\"/readyz\""));
+  CHECK_THAT(metrics.body, Catch::Contains("gaon_db_pool_connections_idle"));
+  CHECK_THAT(metrics.body, Catch::Contains("gaon_db_pool_waits_total"));
+  CHECK(http.reused() >= 3);  // all of it over one kept-alive connection
+}
+
+TEST_CASE("unknown routes are 404 and wrong methods 405 with Allow, as problem documents", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  auto missing = http.Get("/v1/nothing");
+  CHECK(missing.status == 404);
+  CHECK(missing.Header("Content-Type") == "application/problem+json");
+  auto p = missing.Json().as_object();
+  CHECK(p.at("code").as_string() == "route_not_found");
+  CHECK(p.at("status").as_int64() == 404);
+  CHECK(p.at("request_id").as_string() == *missing.Header("X-Request-Id"));
+
+  auto wrong = http.Request("DELETE", "/healthz");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.Header("Allow") == "GET");
+  CHECK(wrong.Json().at("code").as_string() == "method_not_allowed");
+}
+
+TEST_CASE("request ids are taken from the client when well-formed and generated otherwise", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  auto given = http.Request("GET", "/healthz", "", {{"X-Request-Id", "client-trace.42:abc"}});
+  CHECK(given.Header("X-Request-Id") == "client-trace.42:abc");
+  auto bad = http.Request("GET", "/healthz", "", {{"X-Request-Id", "has spaces and <script>"}});
+  REQUIRE(bad.Header("X-Request-Id"));
+  CHECK(bad.Header("X-Request-Id")->rfind("req_", 0) == 0);
+  auto none = http.Get("/v1/missing");
+  CHECK(none.Header("X-Request-Id")->rfind("req_", 0) == 0);
+  CHECK(none.Json().at("request_id").as_string() == *none.Header("X-Request-Id"));
+  // The id is in the access log line of that request.
+  gaond->Signal(SIGTERM);
+  gaond->Wait();
+  CHECK_THAT(gaond->Log(), Catch::Contains("\"request_id\":\"client-trace.42:abc\""));
+}
+
+TEST_CASE("oversized bodies get 413 and oversized heads 431, as problems", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_MAX_BODY_BYTES", "4KiB"},
+                                                      {"GAON_SERVER_MAX_HEADER_BYTES", "2KiB"}}});
+  HttpClient http(gaond->address());
+
+  // Declared too large: refused from the head, before any body is read.
+  auto declared = http.Raw("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  CHECK(declared.status == 413);
+  CHECK(declared.Header("Content-Type") == "application/problem+json");
+  CHECK(declared.Json().at("code").as_string() == "payload_too_large");
+
+  // Chunked bodies have no declared length: refused once they pass the limit.
+  std::string chunked = "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 5; ++i) chunked += "400\r\n" + std::string(1024, 'a') + "\r\n";
+  auto streamed = http.Raw(chunked);
+  CHECK(streamed.status == 413);
+
+  auto head = http.Raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(3000, 'h') + "\r\n\r\n");
+  CHECK(head.status == 431);
+  CHECK(head.Json().at("code").as_string() == "header_too_large");
+  REQUIRE(head.Header("X-Request-Id"));
+
+  // Within the limits everything still works.
+  CHECK(http.Request("POST", "/healthz", std::string(4000, 'b')).status == 405);
+  CHECK(http.Get("/healthz").status == 200);
+}
+
+TEST_CASE("malformed requests get 400 and do not hurt the server", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  CHECK(http.Raw("GARBAGE\r\n\r\n").status == 400);
+  CHECK(http.Raw("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n").status == 400);
+  CHECK(http.Raw("GET /he%zzlthz?a=%zz HTTP/1.1\r\nHost: x\r\n\r\n").status != 0);
+  CHECK(http.Get("/healthz").status == 200);
+  CHECK(gaond->Running());
+}
+
+TEST_CASE("connections beyond the cap are answered 503 and closed", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_MAX_CONNECTIONS", "2"}}});
+  HttpClient a(gaond->address()), b(gaond->address()), c(gaond->address());
+  REQUIRE(a.Get("/healthz").status == 200);
+  REQUIRE(b.Get("/healthz").status == 200);
+  auto refused = c.Get("/healthz");
+  CHECK(refused.status == 503);
+  CHECK(refused.Json().at("code").as_string() == "too_many_connections");
+  CHECK(a.Get("/healthz").status == 200);  // the admitted ones keep working
+}
+
+TEST_CASE("idle keep-alive connections are closed after the idle timeout", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_IDLE_TIMEOUT", "300ms"}}});
+  HttpClient http(gaond->address());
+  const int fd = http.OpenSocket();
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+  CHECK(http.ReadResponse(fd).status == 200);
+  char byte;
+  // The server closes the idle connection: recv sees EOF well before our own 5 s limit.
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(::recv(fd, &byte, 1, 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  ::close(fd);
+}
+
+TEST_CASE("readyz is 503 with the reason when the schema is not the expected one", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  REQUIRE(http.Get("/readyz").status == 200);
+  db->OwnerQuery("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_future', 'x')");
+  auto r = http.Get("/readyz");
+  CHECK(r.status == 503);
+  CHECK(r.Json().at("code").as_string() == "not_ready");
+  CHECK_THAT(std::string(r.Json().at("detail").as_string()), Catch::Contains("9999"));
+  CHECK(http.Get("/healthz").status == 200);  // alive, just not ready
+}
+
+TEST_CASE("gaond refuses to serve an outdated schema unless told to migrate on start", "[e2e]") {
+  auto db = TestDatabase::Create(false);
+  auto refused = GaondProcess::Start(db.get(), {.wait_ready = false});
+  CHECK(refused->Wait() == 1);
+  CHECK_THAT(refused->Log(), Catch::Contains("gaond migrate"));
+
+  auto migrating = GaondProcess::Start(db.get(), {.env = {{"GAON_DATABASE_MIGRATE_ON_START", "true"}}});
+  HttpClient http(migrating->address());
+  CHECK(http.Get("/readyz").status == 200);
+}
+
+TEST_CASE("gaond migrate applies the schema and gaond version names it", "[e2e]") {
+  auto db = TestDatabase::Create(false);
+  auto migrate = GaondProcess::Start(db.get(), {.args = {"migrate"}, .wait_ready = false});
+  REQUIRE(migrate->Wait() == 0);
+  CHECK(db->OwnerQuery("SELECT count(*) > 0 FROM schema_migrations") == "t");
+  auto version = GaondProcess::Start(nullptr, {.args = {"version"}, .wait_ready = false});
+  REQUIRE(version->Wait() == 0);
+  CHECK_THAT(version->Log(), Catch::Matches("gaond \\d+\\.\\d+\\.\\d+ \\(schema \\d+\\)\\s*"));
+}
+
+TEST_CASE("bad configuration stops gaond at start with a message naming the key", "[e2e]") {
+  const std::string dir = MakeTempDir("cfg");
+  std::ofstream(dir + "/bad.yaml") << "server:\n  listen: 127.0.0.1:0\n  max_conections: 5\n";
+  auto bad_file = GaondProcess::Start(nullptr, {.args = {"serve", "--config", dir + "/bad.yaml"}, .wait_ready = false});
+  CHECK(bad_file->Wait() == 1);
+  CHECK_THAT(bad_file->Log(), Catch::Contains("server.max_conections"));
+
+  auto bad_env = GaondProcess::Start(nullptr, {.env = {{"GAON_DATABASE_POOL_SIZE", "lots"}}, .wait_ready = false});
+  CHECK(bad_env->Wait() == 1);
+  CHECK_THAT(bad_env->Log(), Catch::Contains("GAON_DATABASE_POOL_SIZE"));
+}
+
+TEST_CASE("graceful shutdown finishes the request in flight and then exits", "[e2e][shutdown]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient warm(gaond->address());
+  REQUIRE(warm.Get("/readyz").status == 200);
+
+  // Hold a lock that /readyz needs, so its request stays in flight while we signal.
+  pqxx::connection lock_conn(db->owner_url());
+  pqxx::work lock(lock_conn);
+  lock.exec("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE");
+
+  auto in_flight = std::async(std::launch::async, [&] {
+    HttpClient http(gaond->address());
+    return http.Get("/readyz");
+  });
+  REQUIRE(WaitUntil([&] {
+    HttpClient probe(gaond->address());
+    auto m = probe.Get("/metrics");
+    return m.body.find("gaon_http_in_flight_requests 2") != std::string::npos;  // readyz + this probe
+  }));
+  gaond->Signal(SIGTERM);
+  // Shutdown has begun: new connections are no longer accepted...
+  CHECK(WaitUntil([&] {
+    try {
+      HttpClient probe(gaond->address(), std::chrono::milliseconds(500));
+      return probe.Get("/healthz").status == 0;
+    } catch (const std::exception&) {
+      return true;  // connection refused
+    }
+  }));
+  CHECK(gaond->Running());  // ...but the process waits for the request in flight
+  lock.abort();
+  auto answer = in_flight.get();
+  CHECK(answer.status == 200);
+  CHECK(answer.Header("Connection") == "close");
+  CHECK(gaond->Wait() == 0);
+  CHECK_THAT(gaond->Log(), Catch::Contains("gaond stopped"));
+}
+
+TEST_CASE("TLS serves with TLS 1.2 or newer and refuses older protocols", "[e2e][tls]") {
+  const std::string dir = MakeTempDir("tls");
+  const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + dir +
+                          "/key.pem -out " + dir + "/cert.pem >/dev/null 2>&1";
+  REQUIRE(std::system(gen.c_str()) == 0);
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_TLS_CERT_FILE", dir + "/cert.pem"},
+                                                      {"GAON_SERVER_TLS_KEY_FILE", dir + "/key.pem"}}});
+  const std::string url = "https://" + gaond->address() + "/healthz";
+  const std::string ok = "curl -sf --cacert " + dir + "/cert.pem --tlsv1.2 " + url + " > " + dir + "/out.txt";
+  CHECK(std::system(ok.c_str()) == 0);
+  std::ifstream out(dir + "/out.txt");
+  std::string body((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  CHECK(body == R"({"status":"ok"})");
+  const std::string old = "curl -sf -k --tlsv1.1 --tls-max 1.1 " + url + " >/dev/null 2>&1";
+  CHECK(std::system(old.c_str()) != 0);
+  const std::string plain = "curl -sf http://" + gaond->address() + "/healthz >/dev/null 2>&1";
+  CHECK(std::system(plain.c_str()) != 0);
+}
+
+TEST_CASE("a client still sending an oversized body receives the 413", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_MAX_BODY_BYTES", "4KiB"}}});
+  HttpClient http(gaond->address());
+  // The whole 1 MiB body goes out before we read: the server must not reset the connection
+  // under it.
+  std::string req = "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n" + std::string(1048576, 'z');
+  auto r = http.Raw(req);
+  CHECK(r.status == 413);
+}

@@ -1,0 +1,176 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "core/metrics.h"
+#include "storage/database.h"
+#include "storage/internal/pq.h"
+#include "tests/support/test_db.h"
+
+using namespace gaon;
+using storage::Database;
+using storage::Tx;
+using storage::TxOptions;
+
+TEST_CASE("a transaction commits when its function succeeds and rolls back when it fails", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); GRANT SELECT, INSERT ON notes TO gaon_app");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  REQUIRE(db->Transact({}, [](Tx& tx) {
+              storage::ExecRaw(tx, "INSERT INTO notes VALUES (1, 'kept')");
+              return Status::Ok();
+            }).ok());
+  Status s = db->Transact({}, [](Tx& tx) {
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (2, 'dropped')");
+    return InvalidArgument("changed my mind");
+  });
+  CHECK(s.reason() == "invalid_argument");
+  CHECK(tdb->OwnerQuery("SELECT string_agg(body, ',') FROM notes") == "kept");
+}
+
+TEST_CASE("database errors become statuses and a swallowed error never commits", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY); GRANT SELECT, INSERT ON notes TO gaon_app");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  Status dup = db->Transact({}, [](Tx& tx) {
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (1)");
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (1)");
+    return Status::Ok();
+  });
+  CHECK(dup.code() == StatusCode::kAlreadyExists);
+  Status swallowed = db->Transact({}, [](Tx& tx) {
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (2)");
+    try {
+      storage::ExecRaw(tx, "SELECT no_such_column FROM notes");
+    } catch (const std::exception&) {
+    }
+    return Status::Ok();
+  });
+  CHECK(swallowed.reason() == "transaction_failed");
+  CHECK(tdb->OwnerQuery("SELECT count(*) FROM notes") == "0");
+}
+
+TEST_CASE("serialization failures are retried until the transaction commits", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0); GRANT SELECT, UPDATE ON counter TO gaon_app");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  std::atomic<int> attempts{0};
+  Status s = db->Transact({.isolation = storage::Isolation::kSerializable}, [&](Tx& tx) {
+    ++attempts;
+    storage::ExecRaw(tx, "UPDATE counter SET n = n + 1");
+    if (tx.attempt() < 3) {
+      // Exactly what PostgreSQL raises when serializable transactions conflict.
+      storage::ExecRaw(tx, "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$");
+    }
+    return Status::Ok();
+  });
+  CHECK(s.ok());
+  CHECK(attempts == 3);
+  CHECK(tdb->OwnerQuery("SELECT n FROM counter") == "1");  // the failed attempts left nothing
+  CHECK(db->Stats().retries == 2);
+}
+
+TEST_CASE("real serializable conflicts between concurrent transactions all commit after retries",
+          "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0); GRANT SELECT, UPDATE ON counter TO gaon_app");
+  auto cfg = tdb->Config(8);
+  cfg.max_tx_attempts = 50;
+  auto db = Database::Create(cfg, nullptr).value();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 10; ++j) {
+        Status s = db->Transact({.isolation = storage::Isolation::kSerializable}, [](Tx& tx) {
+          const int n = storage::ExecRaw(tx, "SELECT n FROM counter")[0][0].as<int>();
+          storage::ExecRaw(tx, "UPDATE counter SET n = " + std::to_string(n + 1));
+          return Status::Ok();
+        });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(tdb->OwnerQuery("SELECT n FROM counter") == "80");  // no lost update
+  CHECK(db->Stats().retries > 0);
+}
+
+TEST_CASE("the tenant set for a transaction is visible to row-level security and nothing else leaks",
+          "[pg][database][rls]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery(
+      "CREATE TABLE widgets (tenant_id text NOT NULL, id text NOT NULL, PRIMARY KEY (tenant_id, id));"
+      "SELECT gaon_protect_tenant_table('widgets');"
+      "GRANT SELECT, INSERT ON widgets TO gaon_app;"
+      "SET gaon.platform = 'on';"
+      "INSERT INTO widgets VALUES ('ten_a', 'w1'), ('ten_a', 'w2'), ('ten_b', 'w3');");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  auto count = [&](TxOptions o) {
+    int n = -1;
+    REQUIRE(db->Transact(o, [&](Tx& tx) {
+                n = storage::ExecRaw(tx, "SELECT count(*) FROM widgets")[0][0].as<int>();
+                return Status::Ok();
+              }).ok());
+    return n;
+  };
+  CHECK(count({}) == 0);
+  CHECK(count({.tenant = TenantId::FromTrusted("ten_a")}) == 2);
+  CHECK(count({.tenant = TenantId::FromTrusted("ten_b")}) == 1);
+  CHECK(count({.platform = true}) == 3);
+  // The setting is local to its transaction: the next one on the same connection sees nothing.
+  CHECK(count({}) == 0);
+  // Writing a row for another tenant is refused by the policy's WITH CHECK.
+  Status cross = db->Transact({.tenant = TenantId::FromTrusted("ten_a")}, [](Tx& tx) {
+    storage::ExecRaw(tx, "INSERT INTO widgets VALUES ('ten_b', 'sneaky')");
+    return Status::Ok();
+  });
+  CHECK_FALSE(cross.ok());
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM widgets WHERE id = 'sneaky'") == "0");
+}
+
+TEST_CASE("a checkout waits for a free connection and gives up at the timeout", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  auto cfg = tdb->Config(1);
+  cfg.checkout_timeout = std::chrono::milliseconds(200);
+  MetricsRegistry metrics;
+  auto db = Database::Create(cfg, &metrics).value();
+  std::atomic<bool> holding{false};
+  std::thread holder([&] {
+    (void)db->Transact({}, [&](Tx& tx) {
+      holding = true;
+      storage::ExecRaw(tx, "SELECT pg_sleep(0.6)");
+      return Status::Ok();
+    });
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Status s = db->Ping();
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(s.reason() == "database_busy");
+  holder.join();
+  CHECK(db->Ping().ok());
+  CHECK(db->Stats().timeouts == 1);
+  CHECK_THAT(metrics.Render(), Catch::Contains("gaon_db_pool_timeouts_total 1"));
+}
+
+TEST_CASE("the pool reconnects transparently after PostgreSQL restarts", "[pg][database][serial]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = Database::Create(tdb->Config(2), nullptr).value();
+  REQUIRE(db->Ping().ok());
+  REQUIRE(db->Ping().ok());
+  const std::string restart = test::RequiredEnv("GAON_ROOT") + "/gaon pg restart";
+  REQUIRE(std::system(restart.c_str()) == 0);
+  // Every pooled connection is now dead; the next transactions must not notice.
+  for (int i = 0; i < 5; ++i) {
+    Status s = db->Transact({}, [](Tx& tx) {
+      storage::ExecRaw(tx, "SELECT 1");
+      return Status::Ok();
+    });
+    INFO(s.ToString());
+    CHECK(s.ok());
+  }
+  CHECK(db->Stats().reconnects >= 1);
+}

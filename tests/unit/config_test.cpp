@@ -1,0 +1,128 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/config.h"
+#include "tests/support/gaond_process.h"
+
+using namespace gaon;
+
+namespace {
+
+std::string WriteYaml(const std::string& text) {
+  const std::string dir = test::MakeTempDir("config");
+  const std::string path = dir + "/gaon.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("config loads YAML values over the defaults", "[config]") {
+  auto path = WriteYaml(R"(
+server:
+  listen: 0.0.0.0:9000
+  max_body_bytes: 2MiB
+  read_timeout: 250ms
+  tls:
+    cert_file: /tmp/cert.pem
+database:
+  url: postgresql://a@b/c
+  pool_size: 3
+log:
+  level: debug
+  access: false
+)");
+  auto c = LoadConfig(path, {});
+  REQUIRE(c.ok());
+  CHECK(c->server.listen == "0.0.0.0:9000");
+  CHECK(c->server.max_body_bytes == 2 * 1024 * 1024);
+  CHECK(c->server.read_timeout == std::chrono::milliseconds(250));
+  CHECK(c->server.tls.cert_file == "/tmp/cert.pem");
+  CHECK(c->database.pool_size == 3);
+  CHECK(c->database.owner_url == "postgresql://a@b/c");  // defaults to url
+  CHECK(c->log.level == "debug");
+  CHECK_FALSE(c->log.access);
+  CHECK(c->server.max_header_bytes == 16 * 1024);  // untouched default
+}
+
+TEST_CASE("environment variables override the file, key by key", "[config]") {
+  auto path = WriteYaml("database:\n  pool_size: 3\n  url: file-url\n");
+  auto c = LoadConfig(path, {{"GAON_DATABASE_POOL_SIZE", "12"},
+                             {"GAON_SERVER_IDLE_TIMEOUT", "2m"},
+                             {"GAON_DATABASE_MIGRATE_ON_START", "true"},
+                             {"GAON_UNRELATED_THING", "ignored"}});
+  REQUIRE(c.ok());
+  CHECK(c->database.pool_size == 12);
+  CHECK(c->database.url == "file-url");
+  CHECK(c->server.idle_timeout == std::chrono::minutes(2));
+  CHECK(c->database.migrate_on_start);
+}
+
+TEST_CASE("unknown keys are rejected with their name", "[config]") {
+  auto path = WriteYaml("server:\n  listen: 127.0.0.1:1\n  liston: 127.0.0.1:2\n");
+  auto c = LoadConfig(path, {});
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(c.status().message(), Catch::Contains("server.liston"));
+  CHECK_THAT(c.status().message(), Catch::Contains("unknown"));
+
+  auto top = LoadConfig(WriteYaml("databse:\n  url: x\n"), {});
+  REQUIRE_FALSE(top.ok());
+  CHECK_THAT(top.status().message(), Catch::Contains("databse.url"));
+}
+
+TEST_CASE("bad values are rejected with the key and the reason", "[config]") {
+  struct Case {
+    std::string yaml, key, why;
+  };
+  const std::vector<Case> cases = {
+      {"database:\n  pool_size: many\n", "database.pool_size", "integer"},
+      {"database:\n  pool_size: 0\n", "database.pool_size", "between"},
+      {"server:\n  read_timeout: 30\n", "server.read_timeout", "unit"},
+      {"server:\n  listen: nowhere\n", "server.listen", "host:port"},
+      {"server:\n  listen: 127.0.0.1:99999\n", "server.listen", "port"},
+      {"server:\n  max_body_bytes: 1TB\n", "server.max_body_bytes", "size"},
+      {"log:\n  level: loud\n", "log.level", "one of"},
+      {"log:\n  access: maybe\n", "log.access", "true or false"},
+      {"server:\n  listen: [a, b]\n", "server.listen", "single value"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.yaml);
+    auto r = LoadConfig(WriteYaml(c.yaml), {});
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains(c.key));
+    CHECK_THAT(r.status().message(), Catch::Contains(c.why));
+  }
+  auto env = LoadConfig("", {{"GAON_SERVER_MAX_CONNECTIONS", "-4"}});
+  REQUIRE_FALSE(env.ok());
+  CHECK_THAT(env.status().message(), Catch::Contains("GAON_SERVER_MAX_CONNECTIONS"));
+}
+
+TEST_CASE("malformed YAML and missing files are clear errors", "[config]") {
+  auto bad = LoadConfig(WriteYaml("server: [unclosed\n"), {});
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("malformed YAML"));
+  auto missing = LoadConfig("/nonexistent/gaon.yaml", {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK_THAT(missing.status().message(), Catch::Contains("cannot read"));
+}
+
+TEST_CASE("every key is documented and overridable from a GAON_ variable", "[config]") {
+  for (const auto& k : ConfigKeys()) {
+    INFO(k.key);
+    CHECK_FALSE(k.description.empty());
+    CHECK(k.env.rfind("GAON_", 0) == 0);
+  }
+  CHECK(ParseDuration("1h").value() == std::chrono::hours(1));
+  CHECK(ParseBytes("16KiB").value() == 16384);
+}
+
+TEST_CASE("the example configuration in deploy/ is valid", "[config]") {
+  for (const char* f : {"/deploy/gaon.example.yaml", "/deploy/gaon.dev.yaml"}) {
+    INFO(f);
+    auto c = LoadConfig(std::string(GAON_SOURCE_DIR) + f, {});
+    CHECK(c.ok());
+  }
+}
