@@ -92,7 +92,7 @@ struct App::Impl {
                           {"path", req.path},
                           {"route", route_name},
                           {"status", res.status},
-                          {"duration_ms", static_cast<double>(micros) / 1000.0},
+                          {"duration_us", static_cast<std::int64_t>(micros)},
                           {"remote", req.remote_address},
                           {"bytes", static_cast<std::int64_t>(res.body.size())}});
     }

@@ -91,6 +91,7 @@ void Router::Add(Route route) {
     if (r.method == route.method && r.pattern == route.pattern) Die("duplicate route " + route.method + " " + route.pattern);
   }
   route.index = routes_.size();
+  if (c.literal_count == static_cast<int>(c.segments.size())) literal_[route.pattern].push_back(route.index);
   routes_.push_back(std::move(route));
   compiled_.push_back(std::move(c));
 }
@@ -117,6 +118,15 @@ bool Router::MatchSegments(const Compiled& c, const std::vector<std::string>& pa
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
+  // Fast path: a fully literal route needs no splitting or decoding, and always wins.
+  if (auto it = literal_.find(std::string(path)); it != literal_.end()) {
+    for (std::size_t i : it->second) {
+      if (routes_[i].method == method) {
+        m.route = &routes_[i];
+        return m;
+      }
+    }
+  }
   std::vector<std::string> parts;
   for (auto raw : Split(path)) {
     std::string decoded;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,8 @@ class Router {
 
   std::vector<Route> routes_;
   std::vector<Compiled> compiled_;
+  // Fully literal patterns ("/healthz") by path, for a lookup without splitting the path.
+  std::unordered_map<std::string, std::vector<std::size_t>> literal_;
 };
 
 // Percent-decodes `s`; returns false on a malformed escape.

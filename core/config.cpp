@@ -176,7 +176,7 @@ const std::vector<KeyDef>& Defs() {
     add("database.migrations_dir", "path", "",
         "Read migrations from this directory instead of the set compiled into gaond.",
         StringSetter(&Config::database, &DatabaseConfig::migrations_dir));
-    add("log.level", "enum(debug|info|warn|error)", "info", "Least severe level written.",
+    add("log.level", "one of: debug, info, warn, error", "info", "Least severe level written.",
         EnumSetter(&LogConfig::level, {"debug", "info", "warn", "error"}));
     add("log.access", "bool", "true", "Write one log line per HTTP request.",
         BoolSetter(&Config::log, &LogConfig::access));

@@ -65,7 +65,7 @@ struct Config {
 struct ConfigKey {
   std::string key;          // "server.listen"
   std::string env;          // "GAON_SERVER_LISTEN"
-  std::string type;         // "string", "int", "bool", "duration", "bytes", "enum(a|b)"
+  std::string type;         // "string", "int", "bool", "duration", "bytes", "one of: a, b"
   std::string default_value;
   std::string description;
 };

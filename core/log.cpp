@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -24,15 +25,24 @@ constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
 void AppendTime(std::string& out) {
   using namespace std::chrono;
   const auto now = system_clock::now();
-  const auto secs = system_clock::to_time_t(now);
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                              static_cast<int>(ms));
-  out.append(buf, static_cast<std::size_t>(n));
+  const auto ms_total = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const auto secs = static_cast<std::time_t>(ms_total / 1000);
+  const int ms = static_cast<int>(ms_total % 1000);
+  // Formatting the date is the expensive part; it changes once a second.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[64];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  out.append(cached, 20);
+  out.push_back(static_cast<char>('0' + ms / 100));
+  out.push_back(static_cast<char>('0' + ms / 10 % 10));
+  out.push_back(static_cast<char>('0' + ms % 10));
+  out.push_back('Z');
 }
 
 void WriteAll(int fd, const std::string& line) {
@@ -147,7 +157,12 @@ void SetLogFd(int fd) {
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  std::size_t run = 0;  // start of the pending run of characters that need no escaping
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -155,22 +170,19 @@ void AppendJsonString(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 
 void Log(LogLevel level, std::string_view msg, LogFields fields) {
   if (!LogEnabled(level)) return;
   std::string line;
-  line.reserve(160);
+  line.reserve(320);
   line += "{\"time\":\"";
   AppendTime(line);
   line += "\",\"level\":\"";
@@ -182,13 +194,16 @@ void Log(LogLevel level, std::string_view msg, LogFields fields) {
     AppendJsonString(line, t_request_id);
   }
   for (const auto& f : fields) {
-    line.push_back(',');
-    AppendJsonString(line, f.key);
-    line.push_back(':');
+    // Keys are identifiers chosen in code: they never need escaping.
+    line += ",\"";
+    line += f.key;
+    line += "\":";
     if (const auto* s = std::get_if<std::string_view>(&f.value)) {
       AppendJsonString(line, *s);
     } else if (const auto* i = std::get_if<std::int64_t>(&f.value)) {
-      line += std::to_string(*i);
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, *i);
+      line.append(buf, r.ptr);
     } else if (const auto* d = std::get_if<double>(&f.value)) {
       if (std::isfinite(*d)) {
         char buf[32];

@@ -19,6 +19,7 @@ namespace gaon {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
+// A key (an identifier written in code; never escaped) and a typed value.
 struct LogField {
   using Value = std::variant<std::string_view, std::int64_t, double, bool>;
   LogField(std::string_view k, std::string_view v) : key(k), value(v) {}

@@ -168,6 +168,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return Close();
     }
     busy_ = true;
+    if (parser_->is_done()) return Dispatch();  // no body (GET, DELETE, …): no second read
     const auto& req = parser_->get();
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());

@@ -126,3 +126,13 @@ TEST_CASE("the example configuration in deploy/ is valid", "[config]") {
     CHECK(c.ok());
   }
 }
+
+TEST_CASE("README.md documents every configuration key", "[config][docs]") {
+  std::ifstream in(std::string(GAON_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& k : ConfigKeys()) {
+    INFO(k.key);
+    CHECK(readme.find("`" + k.key + "`") != std::string::npos);
+    CHECK(readme.find("`" + k.env + "`") != std::string::npos);
+  }
+}
