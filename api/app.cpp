@@ -4,11 +4,17 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "api/auth.h"
 #include "api/context.h"
 #include "api/problem.h"
+#include "api/rate_limiter.h"
+#include "core/crypto.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/thread_pool.h"
+#include "storage/audit.h"
+#include "storage/credentials.h"
+#include "storage/idempotency.h"
 
 namespace gaon::api {
 namespace {
@@ -52,6 +58,19 @@ class HttpMetrics {
   std::unordered_map<std::uint64_t, std::pair<Counter*, Histogram*>> cache_;
 };
 
+std::optional<std::string> RetryAfter(const Status& s) {
+  for (const auto& [name, value] : s.extras()) {
+    if (name == "retry_after_seconds") return value;
+  }
+  return std::nullopt;
+}
+
+Status RateLimited(std::chrono::milliseconds wait) {
+  const long secs = std::max<long>(1, static_cast<long>((wait.count() + 999) / 1000));
+  return ResourceExhausted("too many requests; retry in " + std::to_string(secs) + " s", "rate_limited")
+      .WithExtra("retry_after_seconds", std::to_string(secs));
+}
+
 }  // namespace
 
 struct App::Impl {
@@ -60,21 +79,25 @@ struct App::Impl {
   ThreadPool workers;
   HttpMetrics metrics;
   bool access_log;
+  std::unique_ptr<RateLimiter> limiter;
 
   Impl(Services s, int n)
-      : services(s), workers(n, "handler"), metrics(s.metrics), access_log(s.config ? s.config->log.access : true) {}
+      : services(s), workers(n, "handler"), metrics(s.metrics), access_log(s.config ? s.config->log.access : true) {
+    if (s.config && s.config->rate_limit.enabled) {
+      limiter = std::make_unique<RateLimiter>(s.config->rate_limit.requests_per_second, s.config->rate_limit.burst,
+                                              Clock::Real());
+    }
+  }
+
+  const Config& config() const { return *services.config; }
 
   // Runs the route's handler; any failure becomes a problem response.
   http::HttpResponse Run(const Route& route, const http::HttpRequest& req, PathParams params) {
     ScopedLogRequestId scoped(req.request_id);
-    RequestContext ctx{req, route, std::move(params)};
+    RequestContext ctx{req, route, std::move(params), services};
     try {
-      StatusOr<http::HttpResponse> res = route.handler(ctx);
-      if (res.ok()) return std::move(res).value();
-      if (HttpStatusFor(res.status()) >= 500) {
-        LogError("request failed", {{"route", route.pattern}, {"error", res.status().ToString()}});
-      }
-      return ProblemResponse(res.status(), req.request_id);
+      if (route.execution == Execution::kInline) return Respond(ctx, route.handler(ctx));
+      return RunInTransaction(ctx);
     } catch (const std::exception& e) {
       // Last resort: a handler threw. This is a bug; answer 500 and keep serving.
       LogError("handler threw", {{"route", route.pattern}, {"error", e.what()}});
@@ -82,7 +105,185 @@ struct App::Impl {
     }
   }
 
-  void Finish(std::size_t route_key, const std::string& route_name, const http::HttpRequest& req,
+  http::HttpResponse Respond(const RequestContext& ctx, StatusOr<http::HttpResponse> res) {
+    if (res.ok()) return std::move(res).value();
+    return Problem(ctx, res.status());
+  }
+
+  http::HttpResponse Problem(const RequestContext& ctx, const Status& s) {
+    http::HttpResponse res = ProblemResponse(s, ctx.request_id());
+    if (res.status >= 500) LogError("request failed", {{"route", ctx.route.pattern}, {"error", s.ToString()}});
+    if (res.status == 401) res.Set("WWW-Authenticate", "Bearer realm=\"gaon\"");
+    if (auto retry = RetryAfter(s)) res.Set("Retry-After", *retry);
+    return res;
+  }
+
+  // One transaction per request: authentication, authorization, idempotency, the handler and
+  // the audit event commit or roll back together.
+  http::HttpResponse RunInTransaction(RequestContext& ctx) {
+    if (ctx.route.HasParam("tenant")) {
+      auto tenant = TenantId::Parse(ctx.Param("tenant"));
+      if (!tenant.ok()) return Finish(ctx, NotFound("tenant '" + std::string(ctx.Param("tenant")).substr(0, 64) + "' not found"));
+      ctx.tenant = *tenant;
+    }
+    const Credentials creds = ParseCredentials(ctx.request);
+    // Anonymous callers are limited by address before they cost a database round trip.
+    if (limiter && (creds.kind == Credentials::kNone || ctx.route.permission == Permission::kPublic)) {
+      if (auto wait = limiter->Take("addr:" + ctx.request.remote_address); wait.count() > 0) {
+        return Problem(ctx, RateLimited(wait));
+      }
+    }
+    storage::TxOptions options{.tenant = ctx.tenant, .name = ctx.route.action};
+    if (creds.kind == Credentials::kApiKey || creds.kind == Credentials::kSession) {
+      options.settings.emplace_back("gaon.auth_credential", creds.id);
+    }
+    if (ctx.route.options.own_transaction) {
+      if (ctx.route.permission != Permission::kPublic) {
+        const Status admitted = services.db->Transact(options, [&](storage::Tx& tx) -> Status {
+          ctx.principal = {};
+          RETURN_IF_ERROR(Admit(ctx, creds, tx));
+          if (!ctx.principal.platform_admin) return Status::Ok();
+          return storage::AppendAuditEvent(tx, MakeEvent(ctx, 200, SuccessChain(ctx))).status();
+        });
+        if (!admitted.ok()) return Finish(ctx, admitted, &creds);
+      }
+      return Respond(ctx, ctx.route.handler(ctx));
+    }
+    std::optional<http::HttpResponse> result;
+    const Status s = services.db->Transact(options, [&](storage::Tx& tx) -> Status {
+      ctx.tx = &tx;
+      ctx.principal = {};
+      ctx.audit = {};
+      auto r = Pipeline(ctx, creds, tx);
+      if (!r.ok()) return r.status();
+      result = std::move(r).value();
+      return Status::Ok();
+    });
+    ctx.tx = nullptr;
+    if (!s.ok()) return Finish(ctx, s, &creds);
+    return std::move(*result);
+  }
+
+  // Who is calling and may they: authentication, the per-principal rate limit, authorization,
+  // and operator-wide access for operators on platform routes.
+  Status Admit(RequestContext& ctx, const Credentials& creds, storage::Tx& tx) {
+    const Route& route = ctx.route;
+    if (route.permission != Permission::kPublic) {
+      ASSIGN_OR_RETURN(ctx.principal, Authenticate(tx, creds, config().auth));
+      if (limiter && tx.attempt() == 1) {
+        if (auto wait = limiter->Take(ctx.principal.id); wait.count() > 0) return RateLimited(wait);
+      }
+    }
+    RETURN_IF_ERROR(Authorize(route, ctx.principal, ctx.tenant, ctx.request));
+    if (ctx.principal.platform_admin && route.permission == Permission::kPlatformAdmin) {
+      RETURN_IF_ERROR(storage::EnablePlatformAccess(tx));
+    }
+    return Status::Ok();
+  }
+
+  StatusOr<http::HttpResponse> Pipeline(RequestContext& ctx, const Credentials& creds, storage::Tx& tx) {
+    const Route& route = ctx.route;
+    RETURN_IF_ERROR(Admit(ctx, creds, tx));
+
+    std::optional<std::string> idempotency_key;
+    if (route.method == "POST" && route.options.idempotent && ctx.principal.authenticated()) {
+      if (auto key = ctx.request.Header("Idempotency-Key")) {
+        const bool printable = std::all_of(key->begin(), key->end(), [](char c) { return c > 32 && c < 127; });
+        if (key->empty() || key->size() > 255 || !printable) {
+          return ValidationFailed({{"Idempotency-Key", "invalid", "Idempotency-Key must be 1–255 printable characters"}});
+        }
+        const std::string hash = Sha256Hex(route.method + "\n" + ctx.request.target + "\n" + ctx.request.body);
+        ASSIGN_OR_RETURN(auto begin, storage::BeginIdempotent(tx, ctx.principal.id, std::string(*key), hash,
+                                                              route.method, ctx.request.path,
+                                                              std::chrono::duration_cast<std::chrono::seconds>(
+                                                                  config().idempotency_ttl)));
+        if (begin.state == storage::IdempotencyBegin::kMismatch) {
+          return InvalidArgument("this Idempotency-Key was used with a different request", "idempotency_key_reused");
+        }
+        if (begin.state == storage::IdempotencyBegin::kReplay) {
+          http::HttpResponse replay;
+          replay.status = begin.status;
+          replay.body = std::move(begin.body);
+          replay.Set("Idempotent-Replayed", "true");
+          return replay;
+        }
+        idempotency_key = std::string(*key);
+      }
+    }
+
+    ASSIGN_OR_RETURN(http::HttpResponse res, route.handler(ctx));
+    if (route.mutating() || ctx.principal.platform_admin) {
+      RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, res.status, SuccessChain(ctx))).status());
+    }
+    if (idempotency_key && res.status < 400) {
+      RETURN_IF_ERROR(storage::CompleteIdempotent(tx, ctx.principal.id, *idempotency_key, res.status,
+                                                  res.stored_body.value_or(res.body)));
+    }
+    return res;
+  }
+
+  std::string SuccessChain(const RequestContext& ctx) const {
+    if (ctx.audit.chain) return *ctx.audit.chain;
+    if (ctx.tenant) return ctx.tenant->str();
+    return storage::kPlatformChain;
+  }
+
+  // The chain of a refused request: the path's tenant when the caller may see it (so the tenant
+  // sees denied attempts on its resources), else the caller's own tenant, else the platform.
+  std::string FailureChain(const RequestContext& ctx) const {
+    const Principal& p = ctx.principal;
+    if (ctx.tenant && p.tenant.exists && (p.platform_admin || p.RoleIn(*ctx.tenant))) return ctx.tenant->str();
+    if (p.key_tenant) return p.key_tenant->str();
+    return storage::kPlatformChain;
+  }
+
+  AuditEvent MakeEvent(const RequestContext& ctx, int status, const std::string& chain) const {
+    AuditEvent e;
+    e.id = AuditEventId::Generate();
+    e.tenant_id = chain;
+    e.time = Now();
+    e.principal = {std::string(ctx.principal.type()), ctx.principal.id, ctx.principal.name};
+    if (ctx.principal.platform_admin && ctx.tenant) {
+      if (auto reason = ctx.request.Header(kOperatorReasonHeader)) e.operator_reason = std::string(*reason);
+    }
+    e.action = ctx.route.action;
+    e.resource_type = ctx.audit.resource_type;
+    e.resource_id = ctx.audit.resource_id.empty() && ctx.tenant ? ctx.tenant->str() : ctx.audit.resource_id;
+    if (e.resource_type.empty()) e.resource_type = ctx.route.action.substr(0, ctx.route.action.find('.'));
+    e.request_id = ctx.request_id();
+    e.source_address = ctx.request.remote_address;
+    e.user_agent = std::string(ctx.request.Header("User-Agent").value_or("")).substr(0, 256);
+    e.outcome = status < 400 ? "success" : (status == 401 || status == 403 ? "denied" : "failure");
+    e.status = status;
+    e.changes = ctx.audit.changes;
+    return e;
+  }
+
+  // Answers a failed request; a failed change (or any operator request) is audited in a
+  // transaction of its own, since the request's transaction was rolled back.
+  http::HttpResponse Finish(RequestContext& ctx, const Status& s, const Credentials* creds = nullptr) {
+    http::HttpResponse res = Problem(ctx, s);
+    const bool audited = (ctx.route.mutating() || ctx.principal.platform_admin) && res.status != 429 &&
+                         ctx.route.permission != Permission::kPublic && services.db;
+    if (!audited) return res;
+    const std::string chain = FailureChain(ctx);
+    AuditEvent e = MakeEvent(ctx, res.status, chain);
+    if (!ctx.principal.authenticated() && creds) e.principal.id = creds->id;  // the credential that was tried
+    e.changes = boost::json::object{{"error", s.reason()}};
+    storage::TxOptions options{.name = "audit.failure"};
+    if (chain == storage::kPlatformChain) {
+      options.platform = true;
+    } else {
+      options.tenant = TenantId::FromTrusted(chain);
+    }
+    const Status written = services.db->Transact(options, [&](storage::Tx& tx) {
+      return storage::AppendAuditEvent(tx, e).status();
+    });
+    if (!written.ok()) LogError("cannot write the audit event of a failed request", {{"error", written.ToString()}});
+    return res;
+  }
+
+  void Record(std::size_t route_key, const std::string& route_name, const http::HttpRequest& req,
               const http::HttpResponse& res, SteadyClock::time_point start) {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count();
     metrics.Record(route_key, route_name, req.method, res.status, micros);
@@ -131,27 +332,27 @@ void App::Handle(http::HttpRequest request, std::function<void(http::HttpRespons
       for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
       res.Set("Allow", allow);
     }
-    d.Finish(d.router.routes().size(), "unmatched", request, res, start);
+    d.Record(d.router.routes().size(), "unmatched", request, res, start);
     return done(std::move(res));
   }
   const Route& route = *match.route;
   if (route.execution == Execution::kInline) {
     http::HttpResponse res = d.Run(route, request, std::move(match.params));
-    d.Finish(route.index, route.pattern, request, res, start);
+    d.Record(route.index, route.pattern, request, res, start);
     return done(std::move(res));
   }
   auto shared_done = std::make_shared<std::function<void(http::HttpResponse)>>(std::move(done));
   auto req = std::make_shared<http::HttpRequest>(std::move(request));
   const bool queued = d.workers.Submit([&d, &route, req, params = std::move(match.params), shared_done, start]() mutable {
     http::HttpResponse res = d.Run(route, *req, std::move(params));
-    d.Finish(route.index, route.pattern, *req, res, start);
+    d.Record(route.index, route.pattern, *req, res, start);
     (*shared_done)(std::move(res));
   });
   if (!queued) {
     http::HttpResponse res = ProblemResponse(Unavailable("the server is shutting down", "shutting_down"),
                                              req->request_id);
     res.close = true;
-    d.Finish(route.index, route.pattern, *req, res, start);
+    d.Record(route.index, route.pattern, *req, res, start);
     (*shared_done)(std::move(res));
   }
 }

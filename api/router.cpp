@@ -46,6 +46,10 @@ bool IsTenantScoped(Permission p) {
          p == Permission::kTenantAdmin || p == Permission::kBillingRead;
 }
 
+bool Route::HasParam(std::string_view name) const {
+  return pattern.find("{" + std::string(name) + "}") != std::string::npos;
+}
+
 bool PercentDecode(std::string_view s, std::string* out) {
   out->clear();
   out->reserve(s.size());
@@ -72,6 +76,7 @@ bool PercentDecode(std::string_view s, std::string* out) {
 void Router::Add(Route route) {
   if (route.method.empty() || route.pattern.empty() || route.pattern[0] != '/') Die("bad route " + route.pattern);
   if (!route.handler) Die("route " + route.pattern + " has no handler");
+  if (route.action.empty()) Die("route " + route.pattern + " has no action name");
   Compiled c;
   for (auto part : Split(route.pattern)) {
     if (part.empty()) Die("empty segment in " + route.pattern);

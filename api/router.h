@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,14 +30,32 @@ enum class Execution {
   kInline,  // runs on the I/O thread: must be quick and never block
 };
 
+// Per-route exceptions to the defaults the pipeline derives from the method.
+struct RouteOptions {
+  // Allowed while the tenant is suspended. Default: reads and deletes only, because a
+  // suspended tenant may read and wind down but not create or start anything.
+  std::optional<bool> allowed_when_suspended;
+  // POST honours Idempotency-Key. Off only where replaying would need a stored secret
+  // (logging in).
+  bool idempotent = true;
+  // The handler opens its own transactions (readiness, streams): the pipeline authenticates
+  // in a short transaction of its own and calls the handler with no `tx`.
+  bool own_transaction = false;
+};
+
 struct Route {
   std::string method;   // "GET"
   std::string pattern;  // "/v1/tenants/{tenant}/instances/{instance}"
   Permission permission;
+  std::string action;   // audit action and log label: "instances.create"
   Handler handler;
   Execution execution = Execution::kWorker;
+  RouteOptions options = {};
   // Filled by the router: index in the table (metrics label key).
   std::size_t index = 0;
+
+  bool mutating() const { return method != "GET" && method != "HEAD"; }
+  bool HasParam(std::string_view name) const;
 };
 
 class Router {

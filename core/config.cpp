@@ -176,6 +176,36 @@ const std::vector<KeyDef>& Defs() {
     add("database.migrations_dir", "path", "",
         "Read migrations from this directory instead of the set compiled into gaond.",
         StringSetter(&Config::database, &DatabaseConfig::migrations_dir));
+    add("auth.session_ttl", "duration", "12h", "Console sessions end this long after login.",
+        DurationSetter(&Config::auth, &AuthConfig::session_ttl, milliseconds(60'000)));
+    add("auth.session_idle_timeout", "duration", "2h", "Console sessions end after this long without a request.",
+        DurationSetter(&Config::auth, &AuthConfig::session_idle_timeout, milliseconds(60'000)));
+    add("auth.argon2_memory_kib", "int", "19456", "argon2id memory cost for password hashes, in KiB.",
+        IntSetter(&Config::auth, &AuthConfig::argon2_memory_kib, 8, 4 * 1024 * 1024));
+    add("auth.argon2_iterations", "int", "2", "argon2id passes for password hashes.",
+        IntSetter(&Config::auth, &AuthConfig::argon2_iterations, 1, 100));
+    add("auth.login_free_failures", "int", "5",
+        "Failed logins per account and per address before further attempts are slowed down.",
+        IntSetter(&Config::auth, &AuthConfig::login_free_failures, 1, 1000));
+    add("auth.login_base_delay", "duration", "1s",
+        "First lock-out after too many failed logins; doubles with each further failure.",
+        DurationSetter(&Config::auth, &AuthConfig::login_base_delay, milliseconds(1)));
+    add("auth.login_max_delay", "duration", "15m", "Longest lock-out after failed logins.",
+        DurationSetter(&Config::auth, &AuthConfig::login_max_delay, milliseconds(1)));
+    add("rate_limit.enabled", "bool", "true", "Limit requests per principal (429 with Retry-After).",
+        BoolSetter(&Config::rate_limit, &RateLimitConfig::enabled));
+    add("rate_limit.requests_per_second", "int", "50", "Sustained requests per second per principal.",
+        IntSetter(&Config::rate_limit, &RateLimitConfig::requests_per_second, 1, 1000000));
+    add("rate_limit.burst", "int", "100", "Requests a principal may make at once before the rate applies.",
+        IntSetter(&Config::rate_limit, &RateLimitConfig::burst, 1, 1000000));
+    add("idempotency.ttl", "duration", "24h", "How long an Idempotency-Key and its answer are kept.",
+        [](Config& c, const std::string& v) -> Status {
+          auto ttl = ParseDuration(v);
+          if (!ttl.ok()) return ttl.status();
+          if (*ttl < std::chrono::hours(24)) return Bad("must be at least 24h, got " + v);
+          c.idempotency_ttl = *ttl;
+          return Status::Ok();
+        });
     add("log.level", "one of: debug, info, warn, error", "info", "Least severe level written.",
         EnumSetter(&LogConfig::level, {"debug", "info", "warn", "error"}));
     add("log.access", "bool", "true", "Write one log line per HTTP request.",

@@ -50,6 +50,22 @@ struct DatabaseConfig {
   std::string migrations_dir;  // empty = the migrations compiled into gaond
 };
 
+struct AuthConfig {
+  std::chrono::milliseconds session_ttl{12 * 3600 * 1000};         // absolute session lifetime
+  std::chrono::milliseconds session_idle_timeout{2 * 3600 * 1000};  // without requests
+  int argon2_memory_kib = 19456;
+  int argon2_iterations = 2;
+  int login_free_failures = 5;  // failures before logins are slowed down
+  std::chrono::milliseconds login_base_delay{1000};
+  std::chrono::milliseconds login_max_delay{15 * 60 * 1000};
+};
+
+struct RateLimitConfig {
+  bool enabled = true;
+  int requests_per_second = 50;  // per principal, sustained
+  int burst = 100;               // per principal, bucket size
+};
+
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
   bool access = true;          // one line per HTTP request
@@ -58,6 +74,9 @@ struct LogConfig {
 struct Config {
   ServerConfig server;
   DatabaseConfig database;
+  AuthConfig auth;
+  RateLimitConfig rate_limit;
+  std::chrono::milliseconds idempotency_ttl{24 * 3600 * 1000};
   LogConfig log;
 };
 

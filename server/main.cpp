@@ -1,19 +1,29 @@
 // gaond: Gaon's one binary. Reads the configuration, wires the modules, runs the roles.
 #include <CLI/CLI.hpp>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "api/app.h"
+#include "api/auth.h"
 #include "api/http/server.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "storage/audit.h"
+#include "storage/idempotency.h"
+#include "storage/credentials.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace gaon {
 namespace {
@@ -64,6 +74,49 @@ Status WaitForSchema(storage::Database& db, const std::vector<storage::Migration
   return s;
 }
 
+// Housekeeping that keeps tables from growing without bound: expired idempotency keys and
+// stale login-failure counters. Runs every `interval` until `stop` is set.
+class Maintenance {
+ public:
+  Maintenance(storage::Database& db, std::chrono::milliseconds interval) : db_(db), interval_(interval) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Maintenance() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+      lock.unlock();
+      std::int64_t keys = 0, failures = 0;
+      const Status s = db_.Transact({.platform = true, .name = "maintenance"}, [&](storage::Tx& tx) -> Status {
+        ASSIGN_OR_RETURN(keys, storage::PurgeExpiredIdempotencyKeys(tx));
+        ASSIGN_OR_RETURN(failures, storage::PurgeLoginFailures(tx));
+        return Status::Ok();
+      });
+      if (!s.ok()) {
+        LogWarn("maintenance failed", {{"error", s.ToString()}});
+      } else if (keys + failures > 0) {
+        LogInfo("maintenance", {{"idempotency_keys_purged", keys}, {"login_failures_purged", failures}});
+      }
+      lock.lock();
+    }
+  }
+  storage::Database& db_;
+  std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 int RunServe(const std::string& config_path, const std::string& roles) {
   if (roles != "all" && roles != "api" && roles != "controllers" && roles != "api,controllers" &&
       roles != "controllers,api") {
@@ -101,6 +154,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   metrics.AddCallbackGauge("gaon_http_open_connections", "Open client connections.",
                            [s = server->get()] { return static_cast<double>(s->open_connections()); });
   (*server)->Start();
+  Maintenance maintenance(**db, std::chrono::minutes(10));
   const std::string scheme = (*server)->tls() ? "https" : "http";
   LogInfo("gaond serving", {{"address", (*server)->address()},
                             {"url", scheme + "://" + (*server)->address()},
@@ -123,6 +177,50 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   server->reset();
   (*db)->Close();
   LogInfo("gaond stopped");
+  return 0;
+}
+
+// Creates an operator API key: the first credential of a new deployment. Prints the secret
+// once and, with --output, writes it to a file only its owner can read.
+int RunBootstrap(const std::string& config_path, const std::string& name, const std::string& output) {
+  auto config = Load(config_path);
+  if (!config.ok()) return Fail(config.status());
+  auto db = storage::Database::Create(config->database, nullptr);
+  if (!db.ok()) return Fail(db.status());
+  const api::NewKeySecret secret = api::MakeApiKeySecret();
+  ApiKey key;
+  key.id = secret.id;
+  key.name = name;
+  key.role = Role::kPlatformAdmin;
+  key.created_by = "gaond bootstrap";
+  const Status s = (*db)->Transact({.platform = true, .name = "bootstrap"}, [&](storage::Tx& tx) -> Status {
+    RETURN_IF_ERROR(storage::InsertApiKey(tx, key, secret.secret_hash).status());
+    AuditEvent e;
+    e.id = AuditEventId::Generate();
+    e.tenant_id = storage::kPlatformChain;
+    e.time = Now();
+    e.principal = {"system", "gaond-bootstrap", "gaond bootstrap"};
+    e.action = "operator_keys.create";
+    e.resource_type = "api_key";
+    e.resource_id = key.id.str();
+    e.outcome = "success";
+    e.status = 201;
+    e.changes = boost::json::object{{"name", name}, {"role", "platform-admin"}};
+    return storage::AppendAuditEvent(tx, e).status();
+  });
+  if (!s.ok()) return Fail(s);
+  if (!output.empty()) {
+    const std::string tmp = output + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return Fail(InvalidArgument("cannot write " + output));
+    const std::string line = secret.token + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::fchmod(fd, 0600);
+    ::close(fd);
+    if (!written || std::rename(tmp.c_str(), output.c_str()) != 0) return Fail(InvalidArgument("cannot write " + output));
+  }
+  std::printf("%s\n", secret.token.c_str());
+  LogInfo("operator key created", {{"key_id", key.id.str()}, {"name", name}});
   return 0;
 }
 
@@ -155,6 +253,14 @@ int main(int argc, char** argv) {
                                                 "Example: GAON_DATABASE_OWNER_URL=postgresql://... gaond migrate");
   migrate->add_option("-c,--config", config_path, "YAML configuration file")->envname("GAON_CONFIG");
 
+  auto* bootstrap = cli.add_subcommand("bootstrap", "Create an operator (platform-admin) API key and print it once.\n"
+                                                    "Example: gaond bootstrap --output operator.key");
+  std::string key_name = "bootstrap";
+  std::string key_output;
+  bootstrap->add_option("-c,--config", config_path, "YAML configuration file")->envname("GAON_CONFIG");
+  bootstrap->add_option("--name", key_name, "Name of the key")->capture_default_str();
+  bootstrap->add_option("--output", key_output, "Also write the key to this file, mode 0600");
+
   auto* version = cli.add_subcommand("version", "Print the version and the schema version this binary expects.");
 
   auto* config = cli.add_subcommand("config", "Print every configuration key, or check a configuration file.\n"
@@ -184,5 +290,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*migrate) return RunMigrate(config_path);
+  if (*bootstrap) return RunBootstrap(config_path, key_name, key_output);
   return RunServe(config_path, roles);
 }

@@ -1,5 +1,6 @@
 #include "storage/database.h"
 
+#include <cassert>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -37,6 +38,10 @@ std::string BeginSql(pqxx::connection& conn, const TxOptions& o) {
   // One round trip: BEGIN and the row-level-security settings travel together.
   sql += "; SELECT set_config('gaon.tenant_id', " + conn.quote(o.tenant ? o.tenant->str() : std::string()) +
          ", true), set_config('gaon.platform', " + (o.platform ? "'on'" : "'off'") + ", true)";
+  for (const auto& [name, value] : o.settings) {
+    assert(name.rfind("gaon.", 0) == 0);
+    sql += ", set_config(" + conn.quote(name) + ", " + conn.quote(value) + ", true)";
+  }
   return sql;
 }
 

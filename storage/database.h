@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/config.h"
 #include "gaon/ids.h"
@@ -42,6 +44,9 @@ struct TxOptions {
   bool platform = false;
   Isolation isolation = Isolation::kReadCommitted;
   bool read_only = false;
+  // More row-level-security inputs (name → value), e.g. {"gaon.auth_credential", "key_…"}.
+  // Names must start with "gaon.".
+  std::vector<std::pair<std::string, std::string>> settings;
   // Label for logs and metrics ("instances.create").
   std::string_view name = "tx";
 };

@@ -56,6 +56,9 @@ struct HttpResponse {
   std::function<void(ResponseStream&)> stream;
   // Close the connection after this response.
   bool close = false;
+  // What an idempotent replay of this response returns, when it must differ from `body`
+  // (a created key's secret is shown once and never stored).
+  std::optional<std::string> stored_body;
 
   HttpResponse& Set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -16,22 +16,7 @@
 #include "gaon/status.h"
 #include "storage/database.h"
 
-// libpqxx 6.4 has no std::optional support: an empty optional is SQL NULL.
-namespace pqxx {
-template <typename T>
-struct string_traits<std::optional<T>> {
-  static constexpr const char* name() noexcept { return "std::optional"; }
-  static constexpr bool has_null() noexcept { return true; }
-  static bool is_null(const std::optional<T>& v) { return !v.has_value(); }
-  static std::optional<T> null() { return std::nullopt; }
-  static void from_string(const char str[], std::optional<T>& obj) {
-    T v;
-    string_traits<T>::from_string(str, v);
-    obj = std::move(v);
-  }
-  static std::string to_string(const std::optional<T>& obj) { return string_traits<T>::to_string(*obj); }
-};
-}  // namespace pqxx
+// libpqxx 6.4 maps std::optional to SQL NULL (internal/type_utils.hxx).
 
 namespace gaon::storage {
 

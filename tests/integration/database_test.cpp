@@ -6,6 +6,7 @@
 
 #include "core/metrics.h"
 #include "storage/database.h"
+#include "storage/idempotency.h"
 #include "storage/internal/pq.h"
 #include "tests/support/test_db.h"
 
@@ -173,4 +174,29 @@ TEST_CASE("the pool reconnects transparently after PostgreSQL restarts", "[pg][d
     CHECK(s.ok());
   }
   CHECK(db->Stats().reconnects >= 1);
+}
+
+TEST_CASE("expired idempotency keys are purged and live ones kept", "[pg][idempotency]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  REQUIRE(db->Transact({.settings = {{"gaon.principal", "key_p"}}}, [](Tx& tx) -> Status {
+              RETURN_IF_ERROR(storage::BeginIdempotent(tx, "key_p", "old", "h", "POST", "/x", std::chrono::seconds(1)).status());
+              RETURN_IF_ERROR(storage::CompleteIdempotent(tx, "key_p", "old", 201, "{}"));
+              RETURN_IF_ERROR(storage::BeginIdempotent(tx, "key_p", "new", "h", "POST", "/x", std::chrono::hours(24)).status());
+              return storage::CompleteIdempotent(tx, "key_p", "new", 201, "{}");
+            }).ok());
+  tdb->OwnerQuery("SET gaon.platform = 'on'; UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE idempotency_key = 'old'");
+  std::int64_t purged = -1;
+  REQUIRE(db->Transact({.platform = true}, [&](Tx& tx) -> Status {
+              ASSIGN_OR_RETURN(purged, storage::PurgeExpiredIdempotencyKeys(tx));
+              return Status::Ok();
+            }).ok());
+  CHECK(purged == 1);
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT string_agg(idempotency_key, ',') FROM idempotency_keys") == "new");
+  // An expired key is free again: the next request with it starts fresh.
+  tdb->OwnerQuery("SET gaon.platform = 'on'; UPDATE idempotency_keys SET expires_at = now() - interval '1 second'");
+  REQUIRE(db->Transact({.settings = {{"gaon.principal", "key_p"}}}, [](Tx& tx) -> Status {
+              ASSIGN_OR_RETURN(auto b, storage::BeginIdempotent(tx, "key_p", "new", "other", "POST", "/x", std::chrono::hours(24)));
+              return b.state == storage::IdempotencyBegin::kNew ? Status::Ok() : Internal("not fresh");
+            }).ok());
 }

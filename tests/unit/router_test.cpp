@@ -19,13 +19,13 @@ gaon::api::Handler Named(std::string name) {
 
 Router MakeRouter() {
   Router r;
-  r.Add({"GET", "/v1/tenants/{tenant}/instances", Permission::kTenantRead, Named("list")});
-  r.Add({"POST", "/v1/tenants/{tenant}/instances", Permission::kTenantWrite, Named("create")});
-  r.Add({"GET", "/v1/tenants/{tenant}/instances/{instance}", Permission::kTenantRead, Named("get")});
-  r.Add({"DELETE", "/v1/tenants/{tenant}/instances/{instance}", Permission::kTenantWrite, Named("delete")});
-  r.Add({"POST", "/v1/tenants/{tenant}/instances/{instance}:stop", Permission::kTenantWrite, Named("stop")});
-  r.Add({"GET", "/v1/tenants/{tenant}/instances/summary", Permission::kTenantRead, Named("summary")});
-  r.Add({"GET", "/healthz", Permission::kPublic, Named("healthz")});
+  r.Add({"GET", "/v1/tenants/{tenant}/instances", Permission::kTenantRead, "l", Named("list")});
+  r.Add({"POST", "/v1/tenants/{tenant}/instances", Permission::kTenantWrite, "c", Named("create")});
+  r.Add({"GET", "/v1/tenants/{tenant}/instances/{instance}", Permission::kTenantRead, "g", Named("get")});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/instances/{instance}", Permission::kTenantWrite, "d", Named("delete")});
+  r.Add({"POST", "/v1/tenants/{tenant}/instances/{instance}:stop", Permission::kTenantWrite, "s", Named("stop")});
+  r.Add({"GET", "/v1/tenants/{tenant}/instances/summary", Permission::kTenantRead, "m", Named("summary")});
+  r.Add({"GET", "/healthz", Permission::kPublic, "h", Named("healthz")});
   return r;
 }
 

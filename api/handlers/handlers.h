@@ -1,0 +1,45 @@
+// Handler factories, one per route, grouped by resource. The route table (api/routes.cpp)
+// is the only place that binds them to methods, paths and permissions.
+#pragma once
+
+#include "api/router.h"
+#include "api/services.h"
+
+namespace gaon::api {
+
+// tenants.cpp
+Handler CreateTenant();
+Handler ListTenants();
+Handler GetTenant();
+Handler PatchTenant();
+Handler SuspendTenant();
+Handler ResumeTenant();
+Handler DeleteTenant();
+
+// identity.cpp: users, memberships, sessions and the caller
+Handler CreateUser(const Services& s);
+Handler ListUsers();
+Handler GetUser();
+Handler DisableUser();
+Handler EnableUser();
+Handler ListMembers();
+Handler GetMember();
+Handler AddMember(const Services& s);
+Handler PatchMember();
+Handler RemoveMember();
+Handler Login(const Services& s);
+Handler Logout();
+Handler GetMe();
+Handler ChangePassword(const Services& s);
+
+// api_keys.cpp: tenant service keys ({tenant} routes) and operator keys (admin routes)
+Handler CreateApiKey();
+Handler ListApiKeys();
+Handler GetApiKey();
+Handler RevokeApiKey();
+
+// audit.cpp
+Handler ListAuditEvents();
+Handler VerifyAuditChain();
+
+}  // namespace gaon::api

@@ -1,0 +1,75 @@
+// Storage-internal helpers to read model values out of libpqxx rows and to pass them in.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+
+#include "gaon/model/json_io.h"
+#include "gaon/model/tenancy.h"
+#include "gaon/time.h"
+#include "storage/internal/pq.h"
+#include "storage/query.h"
+
+namespace gaon::storage {
+
+inline Timestamp Ts(const pqxx::field& f) {
+  auto t = ParseTimestamp(f.c_str());
+  assert(t && "PostgreSQL returned a timestamp we cannot parse");
+  return *t;
+}
+
+inline std::optional<Timestamp> OptTs(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return Ts(f);
+}
+
+inline std::optional<std::string> OptStr(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::string(f.c_str());
+}
+
+inline std::string Str(const pqxx::field& f) { return f.is_null() ? std::string() : std::string(f.c_str()); }
+
+inline Labels LabelsOf(const pqxx::field& f) {
+  Labels out;
+  if (f.is_null()) return out;
+  const auto v = boost::json::parse(f.c_str());
+  for (const auto& [k, val] : v.as_object()) out[std::string(k)] = std::string(val.as_string());
+  return out;
+}
+
+inline std::string LabelsJson(const Labels& labels) { return boost::json::serialize(ToJson(labels)); }
+
+inline std::optional<std::string> TsParam(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return FormatTimestamp(*t);
+}
+
+// A page from a result fetched with LIMIT page_size + 1: the extra row, if any, only says
+// that more follow, and the page token is the key of the last row kept.
+template <typename T, typename RowFn, typename KeyFn>
+Page<T> ToPage(const pqxx::result& r, int page_size, RowFn&& row, KeyFn&& key) {
+  Page<T> page;
+  for (const auto& x : r) {
+    if (static_cast<int>(page.items.size()) == page_size) {
+      page.next_page_token = key(page.items.back());
+      break;
+    }
+    page.items.push_back(row(x));
+  }
+  return page;
+}
+
+// The four parameters every label-filtered list statement takes, in this order:
+// equals (jsonb object), not_equals (jsonb object), exists (text[]), not_exists (text[]).
+struct LabelParams {
+  std::string equals, not_equals, exists, not_exists;
+};
+LabelParams ToParams(const LabelSelector& s);
+
+// The SQL condition matching LabelParams passed as $n..$n+3 against column `labels`.
+std::string LabelCondition(int first_param);
+
+}  // namespace gaon::storage

@@ -1,0 +1,332 @@
+// End-to-end: tenants never see each other, every route enforces its permission for every
+// role, and every change leaves a verifiable audit event. The route lists come from the live
+// route table, so routes added later are covered without editing these tests.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "api/app.h"
+#include "api/router.h"
+#include <boost/json.hpp>
+
+#include <fstream>
+
+#include "gaon/ids.h"
+#include "tests/support/cloud.h"
+
+using namespace gaon;
+using namespace gaon::test;
+
+namespace {
+
+std::vector<api::Route> AllRoutes() {
+  static const Config config;
+  api::Router router;
+  api::Services services{&config};
+  api::RegisterRoutes(router, services);
+  return router.routes();
+}
+
+// Fills the pattern's {params}: from `values` when known, else with a well-formed id of no
+// real resource.
+std::string Fill(const std::string& pattern, const std::map<std::string, std::string>& values) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    if (pattern[i] != '{') {
+      out += pattern[i++];
+      continue;
+    }
+    const auto close = pattern.find('}', i);
+    const std::string name = pattern.substr(i + 1, close - i - 1);
+    auto it = values.find(name);
+    out += it != values.end() ? it->second : "x_" + gaon::NewIdBody();
+    i = close + 1;
+  }
+  return out;
+}
+
+// A fingerprint of every row that belongs to `tenant`, in every table with a tenant_id.
+std::string TenantFingerprint(TestDatabase& db, const std::string& tenant) {
+  return db.OwnerQuery(R"sql(
+    CREATE FUNCTION pg_temp.tenant_fingerprint(tid text) RETURNS text LANGUAGE plpgsql AS $$
+    DECLARE r record; acc text := ''; h text;
+    BEGIN
+      FOR r IN SELECT c.relname FROM pg_class c
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+               WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace ORDER BY 1 LOOP
+        EXECUTE format('SELECT md5(coalesce(string_agg(t::text, '','' ORDER BY t::text), '''')) FROM %I t '
+                       'WHERE tenant_id = %L', r.relname, tid) INTO h;
+        acc := acc || r.relname || ':' || h || '|';
+      END LOOP;
+      RETURN md5(acc);
+    END $$;
+    SET gaon.platform = 'on';
+    SELECT pg_temp.tenant_fingerprint(')sql" + tenant + "')");
+}
+
+}  // namespace
+
+TEST_CASE("a key of tenant B gets 404 on every route of tenant A and changes nothing of A", "[e2e][isolation]") {
+  auto c = TestCloud::Start();
+  const std::string a = c->CreateTenant("tenant-a");
+  const std::string b = c->CreateTenant("tenant-b");
+  // A has one of everything a route can name.
+  auto [a_user, pw] = c->AddMember(a, "alice@a.example", "tenant-admin");
+  const auto a_key_resp = c->Op("POST", "/v1/tenants/" + a + "/api-keys", R"({"name":"a-key","role":"tenant-member"})");
+  const std::string a_key_id(a_key_resp.Json().at("key").at("id").as_string());
+  const std::string b_admin = c->CreateKey(b, "tenant-admin", "b-admin");
+  const std::map<std::string, std::string> a_ids = {{"tenant", a}, {"user", a_user}, {"key", a_key_id}};
+
+  const std::string before = TenantFingerprint(c->db(), a);
+  int walked = 0;
+  for (const auto& route : AllRoutes()) {
+    if (!api::IsTenantScoped(route.permission)) continue;
+    ++walked;
+    // 1. A's path, B's credentials.
+    const std::string target = Fill(route.pattern, a_ids);
+    auto r = c->Call(route.method, target, b_admin, route.mutating() ? "{}" : "");
+    INFO(route.method << " " << target << " → " << r.status << " " << r.body);
+    CHECK(r.status == 404);
+    // 2. B's own path naming A's resources.
+    if (route.pattern.find('}', route.pattern.find("{tenant}") + 8) != std::string::npos) {
+      std::map<std::string, std::string> mixed = a_ids;
+      mixed["tenant"] = b;
+      const std::string own = Fill(route.pattern, mixed);
+      auto r2 = c->Call(route.method, own, b_admin, route.mutating() ? "{}" : "");
+      INFO(route.method << " " << own << " → " << r2.status << " " << r2.body);
+      CHECK((r2.status == 404 || r2.status == 400));
+    }
+  }
+  CHECK(walked >= 10);
+  CHECK(TenantFingerprint(c->db(), a) == before);
+}
+
+TEST_CASE("every route enforces its permission for every role", "[e2e][roles]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("matrix");
+  std::map<std::string, std::string> keys;
+  for (const char* role : {"tenant-admin", "tenant-member", "tenant-viewer", "billing-viewer"}) {
+    keys[role] = c->CreateKey(t, role, role);
+  }
+  keys["platform-admin"] = c->operator_key();
+  auto allowed = [](const std::string& role, api::Permission p) {
+    using P = api::Permission;
+    switch (p) {
+      case P::kPublic:
+      case P::kAuthenticated: return true;
+      case P::kPlatformAdmin: return role == "platform-admin";
+      case P::kTenantAny: return true;
+      case P::kTenantRead: return role != "billing-viewer";
+      case P::kTenantWrite: return role == "tenant-admin" || role == "tenant-member" || role == "platform-admin";
+      case P::kTenantAdmin: return role == "tenant-admin" || role == "platform-admin";
+      case P::kBillingRead: return role == "tenant-admin" || role == "billing-viewer" || role == "platform-admin";
+    }
+    return false;
+  };
+  int checked = 0;
+  for (const auto& route : AllRoutes()) {
+    // Platform routes that name a tenant get one that does not exist, so an allowed call is a
+    // harmless 404 rather than, say, suspending the tenant under test.
+    std::map<std::string, std::string> ids = {{"tenant", route.permission == api::Permission::kPlatformAdmin
+                                                            ? "ten_" + gaon::NewIdBody()
+                                                            : t}};
+    const std::string target = Fill(route.pattern, ids);
+    for (const auto& [role, key] : keys) {
+      if (route.pattern == "/v1/sessions/current" || route.pattern == "/v1/me/password") continue;  // users only
+      auto r = c->Call(route.method, target, key, route.mutating() ? "{}" : "");
+      INFO(role << " " << route.method << " " << target << " → " << r.status << " " << r.body);
+      if (allowed(role, route.permission)) {
+        CHECK(r.status != 403);
+        CHECK(r.status != 401);
+      } else {
+        CHECK(r.status == 403);
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 100);
+}
+
+TEST_CASE("every mutating route writes an audit event, success or failure", "[e2e][audit]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("audited");
+  const std::string admin = c->CreateKey(t, "tenant-admin", "auditor");
+  std::set<std::string> actions;
+  for (const auto& route : AllRoutes()) {
+    if (!route.mutating() || route.permission == api::Permission::kPublic) continue;
+    const bool platform = route.permission == api::Permission::kPlatformAdmin ||
+                          route.permission == api::Permission::kAuthenticated;
+    const std::string target = Fill(route.pattern, {{"tenant", platform ? "ten_" + gaon::NewIdBody() : t}});
+    // Mostly invalid bodies and missing resources: failures must be audited as much as successes.
+    auto r = c->Call(route.method, target, platform ? c->operator_key() : admin, "{}");
+    INFO(route.method << " " << target << " → " << r.status);
+    CHECK(r.status != 500);
+    actions.insert(route.action);
+  }
+  std::set<std::string> recorded;
+  for (const char* chain : {"platform", "tenant"}) {
+    const std::string where = std::string(chain) == "platform" ? "'platform'" : "'" + t + "'";
+    const std::string list = c->db().OwnerQuery(
+        "SET gaon.platform = 'on'; SELECT string_agg(DISTINCT action, ',') FROM audit_events WHERE tenant_id = " + where);
+    std::size_t start = 0;
+    while (start < list.size()) {
+      const auto comma = list.find(',', start);
+      recorded.insert(list.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  for (const auto& a : actions) {
+    INFO("no audit event for " << a);
+    CHECK(recorded.count(a) == 1);
+  }
+}
+
+TEST_CASE("audit events record who, what, where from and the fields changed, never secrets", "[e2e][audit]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("recorded");
+  const std::string admin = c->CreateKey(t, "tenant-admin", "admin");
+  auto created = c->Call("POST", "/v1/tenants/" + t + "/api-keys", admin, R"({"name":"ci","role":"tenant-member"})",
+                         {{"User-Agent", "gaon-test/1.0"}, {"X-Request-Id", "trace-123"}});
+  REQUIRE(created.status == 201);
+  const std::string secret(created.Json().at("secret").as_string());
+  auto denied = c->Call("PATCH", "/v1/tenants/" + t, c->CreateKey(t, "tenant-viewer", "viewer"), R"({"display_name":"x"})");
+  REQUIRE(denied.status == 403);
+
+  const std::string admin_id(c->Call("GET", "/v1/me", admin).Json().at("principal_id").as_string());
+  auto events = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=api_keys.create&principal=" + admin_id, admin);
+  REQUIRE(events.status == 200);
+  const auto items = events.Json().at("items").as_array();
+  REQUIRE(items.size() == 1);
+  const auto& e = items[0].as_object();
+  CHECK(e.at("principal").at("type").as_string() == "api_key");
+  CHECK(e.at("principal").at("name").as_string() == "admin");
+  CHECK(e.at("request_id").as_string() == "trace-123");
+  CHECK(e.at("user_agent").as_string() == "gaon-test/1.0");
+  CHECK(e.at("source_address").as_string() == "127.0.0.1");
+  CHECK(e.at("outcome").as_string() == "success");
+  CHECK(e.at("changes").at("name").as_string() == "ci");
+  CHECK(e.at("resource_id").as_string() == created.Json().at("key").at("id").as_string());
+  CHECK(events.body.find(secret.substr(34)) == std::string::npos);
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM audit_events WHERE changes::text LIKE '%" +
+                           secret.substr(34) + "%'") == "0");
+
+  auto denied_events = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=tenants.update", admin);
+  REQUIRE(denied_events.Json().at("items").as_array().size() == 1);
+  CHECK(denied_events.Json().at("items").at(0).at("outcome").as_string() == "denied");
+  CHECK(denied_events.Json().at("items").at(0).at("status").as_int64() == 403);
+}
+
+TEST_CASE("operator access to a tenant needs a reason and shows up in the tenant's own audit log", "[e2e][audit]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("watched");
+  const std::string admin = c->CreateKey(t, "tenant-admin", "admin");
+  auto no_reason = c->Call("GET", "/v1/tenants/" + t + "/api-keys", c->operator_key(), "", {{"X-Gaon-Operator-Reason", " "}});
+  CHECK(no_reason.status == 403);
+  CHECK(no_reason.Json().at("code").as_string() == "operator_reason_required");
+  auto read = c->Op("GET", "/v1/tenants/" + t + "/api-keys", "", {{"X-Gaon-Operator-Reason", "ticket OPS-42: key audit"}});
+  REQUIRE(read.status == 200);
+  auto events = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=api_keys.list", admin);
+  REQUIRE(events.status == 200);
+  // Newest first: the read, then the refused attempt without a reason — the tenant sees both.
+  REQUIRE(events.Json().at("items").as_array().size() == 2);
+  const boost::json::value e = events.Json().at("items").at(0);
+  CHECK(e.at("outcome").as_string() == "success");
+  CHECK(e.at("operator_reason").as_string() == "ticket OPS-42: key audit");
+  CHECK(e.at("principal").at("id").as_string().starts_with("key_"));
+  CHECK(events.Json().at("items").at(1).at("outcome").as_string() == "denied");
+  // The tenant cannot see the platform's own chain.
+  CHECK(c->Call("GET", "/v1/admin/audit-events", admin).status == 403);
+}
+
+TEST_CASE("the audit log is append-only, hash-chained, and tampering is found", "[e2e][audit]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("chained");
+  const std::string admin = c->CreateKey(t, "tenant-admin", "admin");
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/api-keys", admin,
+                    R"({"name":"k)" + std::to_string(i) + R"(","role":"tenant-viewer"})").status == 201);
+  }
+  const std::string verify = "/v1/admin/tenants/" + t + "/audit-events:verify";
+  auto ok = c->Op("GET", verify);
+  REQUIRE(ok.status == 200);
+  CHECK(ok.Json().at("intact").as_bool());
+  CHECK(ok.Json().at("events_checked").as_int64() >= 7);
+  // The platform's chain verifies too.
+  CHECK(c->Op("GET", "/v1/admin/audit-events:verify").Json().at("intact").as_bool());
+
+  // The application role cannot change or delete audit events at all.
+  CHECK_THROWS(c->db().AdminQuery("SET ROLE gaon_api; SET gaon.platform = 'on'; UPDATE audit_events SET outcome = 'success'"));
+  CHECK_THROWS(c->db().AdminQuery("SET ROLE gaon_api; SET gaon.platform = 'on'; DELETE FROM audit_events"));
+
+  // The owner can, and verification points at the first altered event.
+  const std::string seq = c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT min(seq) + 2 FROM audit_events WHERE tenant_id = '" + t + "'");
+  c->db().OwnerQuery("SET gaon.platform = 'on'; UPDATE audit_events SET principal_name = 'someone else' WHERE tenant_id = '" +
+                     t + "' AND seq = " + seq);
+  auto broken = c->Op("GET", verify);
+  REQUIRE(broken.status == 200);
+  CHECK_FALSE(broken.Json().at("intact").as_bool());
+  CHECK(std::to_string(broken.Json().at("first_broken").at("seq").as_int64()) == seq);
+  CHECK(broken.Json().at("first_broken").at("reason").as_string() == "hash_mismatch");
+
+  // Deleting the newest event is found too.
+  auto c2 = TestCloud::Start();
+  const std::string t2 = c2->CreateTenant("truncated");
+  c2->CreateKey(t2, "tenant-viewer");
+  c2->db().OwnerQuery("SET gaon.platform = 'on'; DELETE FROM audit_events WHERE tenant_id = '" + t2 +
+                      "' AND seq = (SELECT max(seq) FROM audit_events WHERE tenant_id = '" + t2 + "')");
+  auto cut = c2->Op("GET", "/v1/admin/tenants/" + t2 + "/audit-events:verify");
+  CHECK_FALSE(cut.Json().at("intact").as_bool());
+  CHECK(cut.Json().at("first_broken").at("reason").as_string() == "truncated");
+}
+
+TEST_CASE("audit events can be filtered by time, action and principal, and paged", "[e2e][audit]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("filtered");
+  const std::string admin = c->CreateKey(t, "tenant-admin", "admin");
+  for (int i = 0; i < 4; ++i) {
+    c->Call("POST", "/v1/tenants/" + t + "/api-keys", admin, R"({"name":"n)" + std::to_string(i) + R"(","role":"tenant-viewer"})");
+  }
+  auto page = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=api_keys.create&page_size=3", admin);
+  REQUIRE(page.status == 200);
+  CHECK(page.Json().at("items").as_array().size() == 3);
+  const std::string token(page.Json().at("next_page_token").as_string());
+  auto rest = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=api_keys.create&page_size=3&page_token=" + token, admin);
+  // Four keys made by the admin, and the admin's own key made by the operator.
+  CHECK(rest.Json().at("items").as_array().size() == 2);
+  const std::string who(page.Json().at("items").at(0).at("principal").at("id").as_string());
+  auto by = c->Call("GET", "/v1/tenants/" + t + "/audit-events?principal=" + who + "&action=api_keys.create", admin);
+  CHECK(by.Json().at("items").as_array().size() == 4);
+  auto future = c->Call("GET", "/v1/tenants/" + t + "/audit-events?since=2999-01-01T00:00:00Z", admin);
+  CHECK(future.Json().at("items").as_array().empty());
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/audit-events?since=yesterday", admin).status == 400);
+}
+
+TEST_CASE("members: add, change role, keep the last admin, remove", "[e2e][members]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("team");
+  auto added = c->Op("POST", "/v1/tenants/" + t + "/members", R"({"email":"lead@team.example","role":"tenant-admin"})");
+  REQUIRE(added.status == 201);
+  const std::string lead(added.Json().at("member").at("user_id").as_string());
+  CHECK(added.Json().at("initial_password").as_string().size() >= 16);
+  const std::string admin = c->CreateKey(t, "tenant-admin");
+  // Adding an existing user to a second tenant reuses the account: no new password.
+  const std::string t2 = c->CreateTenant("team-two");
+  auto again = c->Op("POST", "/v1/tenants/" + t2 + "/members", R"({"email":"LEAD@team.example","role":"tenant-viewer"})");
+  REQUIRE(again.status == 201);
+  CHECK(again.Json().at("member").at("user_id").as_string() == lead);
+  CHECK_FALSE(again.Json().as_object().contains("initial_password"));
+  CHECK(c->Op("POST", "/v1/tenants/" + t2 + "/members", R"({"email":"lead@team.example","role":"tenant-viewer"})").status == 409);
+
+  auto demote = c->Call("PATCH", "/v1/tenants/" + t + "/members/" + lead, admin, R"({"role":"tenant-viewer"})");
+  CHECK(demote.status == 409);
+  CHECK(demote.Json().at("code").as_string() == "last_admin");
+  REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/members", admin, R"({"email":"second@team.example","role":"tenant-admin"})").status == 201);
+  CHECK(c->Call("PATCH", "/v1/tenants/" + t + "/members/" + lead, admin, R"({"role":"tenant-viewer"})").status == 200);
+  auto list = c->Call("GET", "/v1/tenants/" + t + "/members", admin);
+  CHECK(list.Json().at("items").as_array().size() == 2);
+  CHECK(c->Call("DELETE", "/v1/tenants/" + t + "/members/" + lead, admin).status == 204);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/members/" + lead, admin).status == 404);
+}
