@@ -1,11 +1,15 @@
 #include "api/app.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <mutex>
 #include <unordered_map>
 
 #include "api/auth.h"
+#include "api/auth_cache.h"
 #include "api/context.h"
+#include "api/last_use.h"
 #include "api/problem.h"
 #include "api/rate_limiter.h"
 #include "core/crypto.h"
@@ -13,6 +17,7 @@
 #include "core/metrics.h"
 #include "core/thread_pool.h"
 #include "storage/audit.h"
+#include "storage/change_feed.h"
 #include "storage/credentials.h"
 #include "storage/idempotency.h"
 
@@ -71,6 +76,49 @@ Status RateLimited(std::chrono::milliseconds wait) {
       .WithExtra("retry_after_seconds", std::to_string(secs));
 }
 
+// Streamed responses (watches, exports) each get a thread of their own for as long as they
+// run, so they never hold a worker that requests are waiting for.
+class StreamThreads {
+ public:
+  explicit StreamThreads(int max) : max_(max) {}
+  // Runs `fn` on a new thread; false (and `fn` dropped) when `max` streams already run.
+  bool Start(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      if (active_ >= max_) return false;
+      ++active_;
+    }
+    std::thread([this, fn = std::move(fn)] {
+      fn();
+      std::lock_guard lock(mu_);
+      --active_;
+      cv_.notify_all();
+    }).detach();
+    return true;
+  }
+  // Waits for every stream to end (they end once the server stops writing).
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return active_ == 0; });
+  }
+  int active() const {
+    std::lock_guard lock(mu_);
+    return active_;
+  }
+
+ private:
+  const int max_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int active_ = 0;
+};
+
+// What the auth cache said before the request's transaction began.
+struct AuthLookup {
+  std::optional<Principal> cached;  // a checked cache hit: no lookup needed
+  std::uint64_t generation = 0;     // AuthCache::Generation() before any lookup
+};
+
 }  // namespace
 
 struct App::Impl {
@@ -80,9 +128,22 @@ struct App::Impl {
   HttpMetrics metrics;
   bool access_log;
   std::unique_ptr<RateLimiter> limiter;
+  StreamThreads streams;
+  LastUseRecorder last_use;
+  AuthCache auth_cache{std::chrono::seconds(10)};
 
   Impl(Services s, int n)
-      : services(s), workers(n, "handler"), metrics(s.metrics), access_log(s.config ? s.config->log.access : true) {
+      : services(s),
+        workers(n, "handler"),
+        metrics(s.metrics),
+        access_log(s.config ? s.config->log.access : true),
+        streams(s.config ? s.config->server.max_streams : 256),
+        last_use(s.db, std::chrono::seconds(1)) {
+    if (s.feed) {
+      // Trust cached authentication only while every change to it is heard about.
+      s.feed->OnConnection([this](bool up) { auth_cache.SetEnabled(up); });
+      s.feed->SubscribeAuth([this](const std::string& subject) { auth_cache.Invalidate(subject); });
+    }
     if (s.config && s.config->rate_limit.enabled) {
       limiter = std::make_unique<RateLimiter>(s.config->rate_limit.requests_per_second, s.config->rate_limit.burst,
                                               Clock::Real());
@@ -133,15 +194,30 @@ struct App::Impl {
         return Problem(ctx, RateLimited(wait));
       }
     }
-    storage::TxOptions options{.tenant = ctx.tenant, .name = ctx.route.action};
-    if (creds.kind == Credentials::kApiKey || creds.kind == Credentials::kSession) {
-      options.settings.emplace_back("gaon.auth_credential", creds.id);
+    // Reads run read-only with their COMMIT deferred to the connection's next use: one round
+    // trip for BEGIN and authentication, one per query, nothing else.
+    const bool reading = !ctx.route.mutating();
+    storage::TxOptions options{.tenant = ctx.tenant, .read_only = reading, .defer_commit = reading,
+                               .name = ctx.route.action};
+    // A recent lookup of this credential for this tenant saves the lookup; the secret and
+    // the expiries are checked again all the same.
+    AuthLookup lookup{.generation = auth_cache.Generation()};
+    if (ctx.route.permission != Permission::kPublic &&
+        (creds.kind == Credentials::kApiKey || creds.kind == Credentials::kSession)) {
+      if (auto entry = auth_cache.Find(creds.id, ctx.tenant ? ctx.tenant->str() : std::string())) {
+        lookup.cached = AuthenticateCached(entry->principal, entry->auth, creds);
+      }
+    }
+    if (lookup.cached) {
+      options.settings.emplace_back("gaon.principal", lookup.cached->id);
+    } else if (ctx.route.permission != Permission::kPublic) {
+      AddAuthOptions(creds, &options);
     }
     if (ctx.route.options.own_transaction) {
       if (ctx.route.permission != Permission::kPublic) {
         const Status admitted = services.db->Transact(options, [&](storage::Tx& tx) -> Status {
           ctx.principal = {};
-          RETURN_IF_ERROR(Admit(ctx, creds, tx));
+          RETURN_IF_ERROR(Admit(ctx, creds, lookup, tx));
           if (!ctx.principal.platform_admin) return Status::Ok();
           return storage::AppendAuditEvent(tx, MakeEvent(ctx, 200, SuccessChain(ctx))).status();
         });
@@ -150,40 +226,64 @@ struct App::Impl {
       return Respond(ctx, ctx.route.handler(ctx));
     }
     std::optional<http::HttpResponse> result;
-    const Status s = services.db->Transact(options, [&](storage::Tx& tx) -> Status {
+    auto run = [&](storage::Tx& tx) -> Status {
       ctx.tx = &tx;
       ctx.principal = {};
       ctx.audit = {};
-      auto r = Pipeline(ctx, creds, tx);
+      ctx.auth_changes.clear();
+      auto r = Pipeline(ctx, creds, lookup, tx);
       if (!r.ok()) return r.status();
       result = std::move(r).value();
       return Status::Ok();
-    });
+    };
+    Status s = services.db->Transact(options, run);
+    if (s.reason() == "needs_write_transaction") {
+      // An operator's read is audited, which a read-only transaction cannot do.
+      options.read_only = options.defer_commit = false;
+      s = services.db->Transact(options, run);
+    }
     ctx.tx = nullptr;
     if (!s.ok()) return Finish(ctx, s, &creds);
+    for (const auto& subject : ctx.auth_changes) auth_cache.Invalidate(subject);
     return std::move(*result);
   }
 
   // Who is calling and may they: authentication, the per-principal rate limit, authorization,
   // and operator-wide access for operators on platform routes.
-  Status Admit(RequestContext& ctx, const Credentials& creds, storage::Tx& tx) {
+  Status Admit(RequestContext& ctx, const Credentials& creds, const AuthLookup& lookup, storage::Tx& tx) {
     const Route& route = ctx.route;
-    if (route.permission != Permission::kPublic) {
-      ASSIGN_OR_RETURN(ctx.principal, Authenticate(tx, creds, config().auth));
-      if (limiter && tx.attempt() == 1) {
-        if (auto wait = limiter->Take(ctx.principal.id); wait.count() > 0) return RateLimited(wait);
-      }
+    if (route.permission != Permission::kPublic && lookup.cached) {
+      ctx.principal = *lookup.cached;
+    } else if (route.permission != Permission::kPublic) {
+      CacheableAuth entry;
+      ASSIGN_OR_RETURN(ctx.principal, Authenticate(tx, creds, config().auth, &entry));
+      auth_cache.Store(creds.id, ctx.tenant ? ctx.tenant->str() : std::string(), {ctx.principal, entry},
+                       lookup.generation);
+    }
+    if (limiter && ctx.principal.authenticated() && tx.attempt() == 1) {
+      if (auto wait = limiter->Take(ctx.principal.id); wait.count() > 0) return RateLimited(wait);
     }
     RETURN_IF_ERROR(Authorize(route, ctx.principal, ctx.tenant, ctx.request));
+    if (ctx.principal.platform_admin && tx.options().read_only) {
+      return Aborted("operator requests are audited", "needs_write_transaction");
+    }
     if (ctx.principal.platform_admin && route.permission == Permission::kPlatformAdmin) {
       RETURN_IF_ERROR(storage::EnablePlatformAccess(tx));
+    }
+    if (ctx.principal.stale_last_use) {
+      if (ctx.principal.session) {
+        last_use.RecordSession(ctx.principal.session->str(), Now());
+      } else {
+        last_use.RecordKey(ctx.principal.id, Now());
+      }
     }
     return Status::Ok();
   }
 
-  StatusOr<http::HttpResponse> Pipeline(RequestContext& ctx, const Credentials& creds, storage::Tx& tx) {
+  StatusOr<http::HttpResponse> Pipeline(RequestContext& ctx, const Credentials& creds,
+                                        const AuthLookup& lookup, storage::Tx& tx) {
     const Route& route = ctx.route;
-    RETURN_IF_ERROR(Admit(ctx, creds, tx));
+    RETURN_IF_ERROR(Admit(ctx, creds, lookup, tx));
 
     std::optional<std::string> idempotency_key;
     if (route.method == "POST" && route.options.idempotent && ctx.principal.authenticated()) {
@@ -308,7 +408,11 @@ App::~App() { Stop(); }
 
 const Router& App::router() const { return impl_->router; }
 
-void App::Stop() { impl_->workers.Stop(); }
+void App::Stop() {
+  impl_->workers.Stop();
+  impl_->streams.Wait();
+  impl_->last_use.Flush();
+}
 
 http::HttpResponse App::Reject(int status, std::string_view code, std::string_view detail,
                                const std::string& request_id) {
@@ -346,7 +450,13 @@ void App::Handle(http::HttpRequest request, std::function<void(http::HttpRespons
   const bool queued = d.workers.Submit([&d, &route, req, params = std::move(match.params), shared_done, start]() mutable {
     http::HttpResponse res = d.Run(route, *req, std::move(params));
     d.Record(route.index, route.pattern, *req, res, start);
-    (*shared_done)(std::move(res));
+    if (!res.stream) return (*shared_done)(std::move(res));
+    auto stream = std::make_shared<http::HttpResponse>(std::move(res));
+    if (!d.streams.Start([shared_done, stream] { (*shared_done)(std::move(*stream)); })) {
+      (*shared_done)(ProblemResponse(Unavailable("too many streams are open; retry later", "too_many_streams")
+                                         .WithExtra("retry_after_seconds", "5"),
+                                     req->request_id));
+    }
   });
   if (!queued) {
     http::HttpResponse res = ProblemResponse(Unavailable("the server is shutting down", "shutting_down"),

@@ -76,6 +76,12 @@ Credentials ParseCredentials(const http::HttpRequest& req) {
   return c;
 }
 
+void AddAuthOptions(const Credentials& creds, storage::TxOptions* options) {
+  if (creds.kind != Credentials::kApiKey && creds.kind != Credentials::kSession) return;
+  options->settings.emplace_back("gaon.auth_credential", creds.id);
+  options->prelude = storage::AuthPrelude(creds.kind == Credentials::kApiKey ? "key" : "session", creds.id);
+}
+
 std::optional<Role> Principal::RoleIn(const TenantId& tenant) const {
   if (kind == Kind::kApiKey) {
     if (key_tenant && *key_tenant == tenant) return key_role;
@@ -85,7 +91,20 @@ std::optional<Role> Principal::RoleIn(const TenantId& tenant) const {
   return std::nullopt;
 }
 
-StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, const AuthConfig& config) {
+std::optional<Principal> AuthenticateCached(const Principal& cached, const CacheableAuth& entry,
+                                            const Credentials& creds) {
+  if (!SecretMatches(creds.secret, entry.secret_hash)) return std::nullopt;
+  const Timestamp now = Now();
+  if (entry.key_expires_at && *entry.key_expires_at <= now) return std::nullopt;
+  if (entry.session_expires_at && *entry.session_expires_at <= now) return std::nullopt;
+  Principal p = cached;
+  if (p.session) p.session_secret = creds.secret;
+  p.stale_last_use = false;
+  return p;
+}
+
+StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, const AuthConfig& config,
+                                 CacheableAuth* cache_entry) {
   if (creds.kind == Credentials::kMalformed) return Invalid();
   const Timestamp now = Now();
   Principal p;
@@ -102,7 +121,8 @@ StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, cons
     p.key_tenant = key.tenant_id;
     if (key.tenant_id) p.key_role = key.role;
     p.tenant = found->tenant;
-    if (!key.last_used_at || now - *key.last_used_at > kTouchInterval) RETURN_IF_ERROR(storage::TouchApiKey(tx, key));
+    p.stale_last_use = !key.last_used_at || now - *key.last_used_at > kTouchInterval;
+    if (cache_entry) *cache_entry = {found->secret_hash, key.expires_at, std::nullopt};
     return p;
   }
   if (creds.kind == Credentials::kSession) {
@@ -122,7 +142,8 @@ StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, cons
     p.session = found->id;
     p.session_secret = creds.secret;
     p.via_cookie = true;
-    if (now - found->last_seen_at > kTouchInterval) RETURN_IF_ERROR(storage::TouchSession(tx, found->id));
+    p.stale_last_use = now - found->last_seen_at > kTouchInterval;
+    if (cache_entry) *cache_entry = {found->secret_hash, std::nullopt, found->expires_at};
     return p;
   }
   return Unauthenticated("this request needs credentials: an API key (Authorization: Bearer gaon_sk_…) or a "

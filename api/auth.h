@@ -32,6 +32,8 @@ struct Credentials {
 
 // Reads the Authorization header (preferred) or the session cookie.
 Credentials ParseCredentials(const http::HttpRequest& req);
+// TxOptions for a request presenting `creds`: the credential setting and the lookup prelude.
+void AddAuthOptions(const Credentials& creds, storage::TxOptions* options);
 
 struct Principal {
   enum class Kind { kAnonymous, kApiKey, kUser } kind = Kind::kAnonymous;
@@ -46,6 +48,8 @@ struct Principal {
   std::optional<SessionId> session;
   std::string session_secret;          // for the CSRF token; never logged
   bool via_cookie = false;
+  // The credential's recorded last use is more than a minute old: record this one.
+  bool stale_last_use = false;
 
   bool authenticated() const { return kind != Kind::kAnonymous; }
   std::string_view type() const {
@@ -55,11 +59,22 @@ struct Principal {
   std::optional<Role> RoleIn(const TenantId& tenant) const;
 };
 
-// Looks the credential up in `tx` (whose options carry gaon.auth_credential = creds.id) and
-// checks the secret, expiry, revocation and the user's state. Unauthenticated with reason
-// "invalid_credentials", "credentials_expired", "credentials_revoked" or "session_expired".
-// Refreshes last-use times at most once a minute.
-StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, const AuthConfig& config);
+// Looks the credential up in `tx` (whose options carry gaon.auth_credential = creds.id, and
+// ideally AuthPrelude() so the lookup costs no round trip) and checks the secret, expiry,
+// revocation and the user's state. Unauthenticated with reason "invalid_credentials",
+// "credentials_expired", "credentials_revoked" or "session_expired". Writes nothing.
+// `cache_entry`, when given, receives what a cache may keep of the result.
+struct CacheableAuth {
+  std::string secret_hash;
+  std::optional<Timestamp> key_expires_at;
+  std::optional<Timestamp> session_expires_at;
+};
+StatusOr<Principal> Authenticate(storage::Tx& tx, const Credentials& creds, const AuthConfig& config,
+                                 CacheableAuth* cache_entry = nullptr);
+// The principal from a cached lookup, after checking the presented secret (constant time) and
+// the expiries again; nullopt when the entry does not hold.
+std::optional<Principal> AuthenticateCached(const Principal& cached, const CacheableAuth& entry,
+                                            const Credentials& creds);
 
 // Checks the route's permission for `principal` on `tenant` (the path's tenant, if any):
 // NotFound when the caller cannot see that tenant at all (exactly as a missing tenant),

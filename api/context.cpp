@@ -4,6 +4,7 @@
 
 #include "api/validation.h"
 #include "core/crypto.h"
+#include "storage/changes.h"
 
 namespace gaon::api {
 namespace {

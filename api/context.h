@@ -37,6 +37,13 @@ struct RequestContext {
   Principal principal;                // anonymous on public routes
   std::optional<TenantId> tenant;     // the path's {tenant}
   AuditDraft audit;
+  std::vector<std::string> auth_changes;  // see AuthChanged
+
+  // Records that authentication data of `subject` ("key:…", "session:…", "user:…",
+  // "tenant:…") changes in this transaction, so this gaond's cache drops it as soon as the
+  // transaction commits, before the answer goes out. (Triggers announce the change to every
+  // gaond, this one included, but that notice arrives a little later.)
+  void AuthChanged(std::string subject) { auth_changes.push_back(std::move(subject)); }
 
   // The decoded path parameter `name`; empty when the route has none of that name.
   std::string_view Param(std::string_view name) const {

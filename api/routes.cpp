@@ -26,7 +26,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"POST",   "/v1/me/password",                           P::kAuthenticated, "me.change_password", ChangePassword(s)});
 
   // Tenants.
-  r.Add({"POST",   "/v1/admin/tenants",                         P::kPlatformAdmin, "tenants.create",  CreateTenant()});
+  r.Add({"POST",   "/v1/admin/tenants",                         P::kPlatformAdmin, "tenants.create",  CreateTenant(s)});
   r.Add({"GET",    "/v1/admin/tenants",                         P::kPlatformAdmin, "tenants.list",    ListTenants()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}:suspend",        P::kPlatformAdmin, "tenants.suspend", SuspendTenant()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}:resume",         P::kPlatformAdmin, "tenants.resume",  ResumeTenant()});
@@ -61,6 +61,45 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/admin/audit-events",                    P::kPlatformAdmin, "audit.list_platform",   ListAuditEvents()});
   r.Add({"GET",    "/v1/admin/audit-events:verify",             P::kPlatformAdmin, "audit.verify_platform", VerifyAuditChain()});
   r.Add({"GET",    "/v1/admin/tenants/{tenant}/audit-events:verify", P::kPlatformAdmin, "audit.verify", VerifyAuditChain()});
+
+  // The region and its catalog.
+  r.Add({"GET",    "/v1/regions",                               P::kAuthenticated, "catalog.regions",        ListRegions()});
+  r.Add({"GET",    "/v1/gpu-types",                             P::kAuthenticated, "catalog.gpu_types",      ListGpuTypes()});
+  r.Add({"GET",    "/v1/instance-types",                        P::kAuthenticated, "catalog.instance_types", ListInstanceTypes()});
+  r.Add({"GET",    "/v1/instance-types/{instance_type}",        P::kAuthenticated, "catalog.instance_type",  GetInstanceType()});
+  r.Add({"GET",    "/v1/images",                                P::kAuthenticated, "catalog.images",         ListImages()});
+
+  // SSH keys.
+  r.Add({"POST",   "/v1/tenants/{tenant}/ssh-keys",             P::kTenantWrite,   "ssh_keys.create",  CreateSshKey()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/ssh-keys",             P::kTenantRead,    "ssh_keys.list",    ListSshKeys()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/ssh-keys/{ssh_key}",   P::kTenantRead,    "ssh_keys.get",     GetSshKey()});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/ssh-keys/{ssh_key}",   P::kTenantWrite,   "ssh_keys.delete",  DeleteSshKey()});
+
+  // Quotas and quota requests.
+  r.Add({"GET",    "/v1/tenants/{tenant}/quotas",               P::kTenantAny,     "quotas.list",      ListQuotas()});
+  r.Add({"PUT",    "/v1/admin/tenants/{tenant}/quotas",         P::kPlatformAdmin, "quotas.set",       SetQuotas()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests",       P::kTenantAdmin,   "quota_requests.create", CreateQuotaRequest()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests",       P::kTenantRead,    "quota_requests.list",   ListQuotaRequests()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests/{request}", P::kTenantRead, "quota_requests.get",  GetQuotaRequest()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests/{request}:cancel", P::kTenantAdmin, "quota_requests.cancel", CancelQuotaRequest()});
+  r.Add({"GET",    "/v1/admin/quota-requests",                  P::kPlatformAdmin, "quota_requests.list_all", ListQuotaRequests()});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:approve", P::kPlatformAdmin, "quota_requests.approve", ApproveQuotaRequest()});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:deny",    P::kPlatformAdmin, "quota_requests.deny",    DenyQuotaRequest()});
+
+  // GPU instances. Stopping winds down, so a suspended tenant may still do it.
+  const RouteOptions winds_down{.allowed_when_suspended = true};
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances",                       P::kTenantWrite, "instances.create", CreateInstance(s)});
+  r.Add({"GET",    "/v1/tenants/{tenant}/instances",                       P::kTenantRead,  "instances.list",   ListInstances()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantRead,  "instances.get",    GetInstance()});
+  r.Add({"PATCH",  "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantWrite, "instances.update", PatchInstance()});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantWrite, "instances.delete", DeleteInstance()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances/{instance}:stop",       P::kTenantWrite, "instances.stop",   StopInstance(), E::kWorker, winds_down});
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances/{instance}:start",      P::kTenantWrite, "instances.start",  StartInstance()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances/{instance}:reboot",     P::kTenantWrite, "instances.reboot", RebootInstance()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}/events",     P::kTenantRead,  "instances.events", ListInstanceEvents()});
+
+  // The change feed; watch=true streams it as Server-Sent Events.
+  r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});
   // clang-format on
 }
 

@@ -10,6 +10,7 @@
 namespace gaon {
 class MetricsRegistry;
 namespace storage {
+class ChangeFeed;
 class Database;
 struct Migration;
 }  // namespace storage
@@ -17,11 +18,15 @@ struct Migration;
 
 namespace gaon::api {
 
+class CatalogCache;
+
 struct Services {
   const Config* config = nullptr;
   storage::Database* db = nullptr;
   MetricsRegistry* metrics = nullptr;
   const std::vector<storage::Migration>* migrations = nullptr;  // what /readyz expects applied
+  storage::ChangeFeed* feed = nullptr;  // wakes watch streams; may be null (they then poll)
+  CatalogCache* catalog = nullptr;      // the region's catalog in memory
 };
 
 }  // namespace gaon::api

@@ -145,16 +145,20 @@ stop_servers() {
 HZ="$(getconf CLK_TCK)"
 proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# wrk_measure KEY URL [LUA] [CONNECTIONS]: one wrk run; appends "KEY rps p50 p99 cpu% errors".
+# wrk_measure KEY URL [LUA] [CONNECTIONS] [SCRIPT ARGS...]: one wrk run; appends
+# "KEY rps p50 p99 cpu% errors".
 wrk_measure() {
   local key=$1 url=$2 lua=${3:-} conns=${4:-64} pid=""
+  shift $(( $# < 4 ? $# : 4 ))
   local args=(-t"$WRK_THREADS" -c"$conns" -d"${DUR}s" --latency)
   [ -n "$lua" ] && args+=(-s "$lua")
   case "$url" in "$GAON_URL"*) pid="$GAON_PID" ;; "$BARE_URL"*) pid="$BARE_PID" ;; esac
   psql_admin postgres -c CHECKPOINT
   local t0 t1 out
   t0="$(proc_ticks "$pid")"
-  out="$(wrk "${args[@]}" "$url" 2>&1)" || { echo "$out" >&2; bdie "wrk failed"; }
+  local script_args=()
+  (($# > 0)) && script_args=(-- "$@")
+  out="$(wrk "${args[@]}" "$url" "${script_args[@]}" 2>&1)" || { echo "$out" >&2; bdie "wrk failed"; }
   t1="$(proc_ticks "$pid")"
   printf '== %s %s\n%s\n' "$key" "$url" "$out" >>"$OUT/wrk.log"
   local rps p50 p99 non2xx sockerr cpu

@@ -99,6 +99,18 @@ Setter EnumSetter(std::string LogConfig::*field, std::vector<std::string> allowe
   };
 }
 
+Setter QuotaSetter(std::int64_t QuotaDefaults::*field) {
+  return [=](Config& c, const std::string& v) -> Status {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < 0) {
+      return Bad("must be a non-negative integer, got '" + v + "'");
+    }
+    c.quota_defaults.*field = n;
+    return Status::Ok();
+  };
+}
+
 Setter ListenSetter() {
   return [](Config& c, const std::string& v) -> Status {
     const auto colon = v.rfind(':');
@@ -145,6 +157,12 @@ const std::vector<KeyDef>& Defs() {
     add("server.ready_file", "path", "",
         "When set, gaond writes its bound address (host:port) here once it accepts requests.",
         StringSetter(&Config::server, &ServerConfig::ready_file));
+    add("server.max_streams", "int", "256",
+        "Most streamed responses (watches, exports) at once; more are answered 503.",
+        IntSetter(&Config::server, &ServerConfig::max_streams, 1, 100000));
+    add("server.max_stream_duration", "duration", "30m",
+        "A watch ends after this long; clients reconnect with Last-Event-ID and are authenticated again.",
+        DurationSetter(&Config::server, &ServerConfig::max_stream_duration, milliseconds(1000)));
     add("server.tls.cert_file", "path", "", "PEM certificate chain; TLS (1.2+) is on when both files are set.",
         [](Config& c, const std::string& v) { c.server.tls.cert_file = v; return Status::Ok(); });
     add("server.tls.key_file", "path", "", "PEM private key for server.tls.cert_file.",
@@ -206,6 +224,28 @@ const std::vector<KeyDef>& Defs() {
           c.idempotency_ttl = *ttl;
           return Status::Ok();
         });
+    add("changes.retention", "duration", "24h",
+        "How long resource changes are kept for watches to resume from (older: 410 Gone).",
+        [](Config& c, const std::string& v) -> Status {
+          auto keep = ParseDuration(v);
+          if (!keep.ok()) return keep.status();
+          if (*keep < std::chrono::minutes(5)) return Bad("must be at least 5m, got " + v);
+          c.change_retention = *keep;
+          return Status::Ok();
+        });
+    add("catalog.file", "path", "",
+        "YAML with the region this deployment serves and its GPU types, instance types and images "
+        "(deploy/catalog.yaml); loaded into PostgreSQL at start.",
+        [](Config& c, const std::string& v) { c.catalog_file = v; return Status::Ok(); });
+    add("quotas.default_instances", "int", "20", "Instance quota of a new tenant.",
+        QuotaSetter(&QuotaDefaults::instances));
+    add("quotas.default_gpus", "int", "16", "GPU quota of a new tenant (instances and endpoint replicas).",
+        QuotaSetter(&QuotaDefaults::gpus));
+    add("quotas.default_vcpus", "int", "512", "vCPU quota of a new tenant.", QuotaSetter(&QuotaDefaults::vcpus));
+    add("quotas.default_memory_gib", "int", "4096", "Memory quota (GiB) of a new tenant.",
+        QuotaSetter(&QuotaDefaults::memory_gib));
+    add("quotas.default_endpoints", "int", "5", "Inference endpoint quota of a new tenant.",
+        QuotaSetter(&QuotaDefaults::endpoints));
     add("log.level", "one of: debug, info, warn, error", "info", "Least severe level written.",
         EnumSetter(&LogConfig::level, {"debug", "info", "warn", "error"}));
     add("log.access", "bool", "true", "Write one log line per HTTP request.",
@@ -284,6 +324,12 @@ StatusOr<Config> LoadConfig(const std::string& path, const std::map<std::string,
     if (it != env.end()) RETURN_IF_ERROR(Apply(c, d.doc.key, it->second, "environment " + d.doc.env));
   }
   if (c.database.owner_url.empty()) c.database.owner_url = c.database.url;
+  // Relative paths in a file are relative to that file, so a config and its catalog can
+  // travel together.
+  if (!path.empty() && !c.catalog_file.empty() && c.catalog_file.front() != '/' && !env.count("GAON_CATALOG_FILE")) {
+    const auto slash = path.rfind('/');
+    if (slash != std::string::npos) c.catalog_file = path.substr(0, slash + 1) + c.catalog_file;
+  }
   return c;
 }
 

@@ -34,6 +34,8 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds shutdown_timeout{15000};
   std::string ready_file;  // when set, the bound address is written here once listening
+  int max_streams = 256;   // concurrent streamed responses (watches, exports)
+  std::chrono::milliseconds max_stream_duration{30 * 60 * 1000};
   TlsConfig tls;
 };
 
@@ -66,6 +68,14 @@ struct RateLimitConfig {
   int burst = 100;               // per principal, bucket size
 };
 
+struct QuotaDefaults {
+  std::int64_t instances = 20;
+  std::int64_t gpus = 16;
+  std::int64_t vcpus = 512;
+  std::int64_t memory_gib = 4096;
+  std::int64_t endpoints = 5;
+};
+
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
   bool access = true;          // one line per HTTP request
@@ -77,6 +87,9 @@ struct Config {
   AuthConfig auth;
   RateLimitConfig rate_limit;
   std::chrono::milliseconds idempotency_ttl{24 * 3600 * 1000};
+  std::chrono::milliseconds change_retention{24 * 3600 * 1000};  // how far back a watch can resume
+  std::string catalog_file;  // the region and its catalog, loaded at start
+  QuotaDefaults quota_defaults;
   LogConfig log;
 };
 

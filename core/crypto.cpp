@@ -54,6 +54,31 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+std::string Base64Encode(std::string_view bytes, bool pad) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  if (!pad) {
+    while (!out.empty() && out.back() == '=') out.pop_back();
+  }
+  return out;
+}
+
+bool Base64Decode(std::string_view text, std::string* out) {
+  if (text.size() % 4 != 0) return false;
+  out->assign(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return false;
+  std::size_t len = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts padding as zero bytes: drop them.
+  if (!text.empty() && text.back() == '=') --len;
+  if (text.size() > 1 && text[text.size() - 2] == '=') --len;
+  out->resize(len);
+  return true;
+}
+
 namespace {
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 }

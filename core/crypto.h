@@ -23,6 +23,9 @@ std::string HmacSha256(std::string_view key, std::string_view data);  // 32 raw 
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 std::string HexEncode(std::string_view bytes);
+// Standard base64 (RFC 4648 §4). Decode returns false on malformed input.
+std::string Base64Encode(std::string_view bytes, bool pad = true);
+bool Base64Decode(std::string_view text, std::string* out);
 std::string Base64UrlEncode(std::string_view bytes);  // no padding
 // Returns false on characters outside the base64url alphabet.
 bool Base64UrlDecode(std::string_view text, std::string* out);

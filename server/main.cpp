@@ -10,12 +10,17 @@
 #include <thread>
 
 #include "api/app.h"
+#include "api/catalog_cache.h"
 #include "api/auth.h"
 #include "api/http/server.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/catalog_loader.h"
 #include "storage/audit.h"
+#include "storage/catalog.h"
+#include "storage/change_feed.h"
+#include "storage/changes.h"
 #include "storage/idempotency.h"
 #include "storage/credentials.h"
 #include "storage/database.h"
@@ -78,7 +83,8 @@ Status WaitForSchema(storage::Database& db, const std::vector<storage::Migration
 // stale login-failure counters. Runs every `interval` until `stop` is set.
 class Maintenance {
  public:
-  Maintenance(storage::Database& db, std::chrono::milliseconds interval) : db_(db), interval_(interval) {
+  Maintenance(storage::Database& db, std::chrono::milliseconds interval, std::chrono::milliseconds change_retention)
+      : db_(db), interval_(interval), change_retention_(change_retention) {
     thread_ = std::thread([this] { Run(); });
   }
   ~Maintenance() {
@@ -95,22 +101,26 @@ class Maintenance {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
       lock.unlock();
-      std::int64_t keys = 0, failures = 0;
+      std::int64_t keys = 0, failures = 0, changes = 0;
       const Status s = db_.Transact({.platform = true, .name = "maintenance"}, [&](storage::Tx& tx) -> Status {
         ASSIGN_OR_RETURN(keys, storage::PurgeExpiredIdempotencyKeys(tx));
         ASSIGN_OR_RETURN(failures, storage::PurgeLoginFailures(tx));
+        ASSIGN_OR_RETURN(changes, storage::PurgeChanges(tx, Now() - std::chrono::duration_cast<std::chrono::microseconds>(
+                                                                           change_retention_)));
         return Status::Ok();
       });
       if (!s.ok()) {
         LogWarn("maintenance failed", {{"error", s.ToString()}});
-      } else if (keys + failures > 0) {
-        LogInfo("maintenance", {{"idempotency_keys_purged", keys}, {"login_failures_purged", failures}});
+      } else if (keys + failures + changes > 0) {
+        LogInfo("maintenance", {{"idempotency_keys_purged", keys}, {"login_failures_purged", failures},
+                                {"changes_purged", changes}});
       }
       lock.lock();
     }
   }
   storage::Database& db_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds change_retention_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -144,7 +154,22 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   Status schema = WaitForSchema(**db, *migrations);
   if (!schema.ok()) return Fail(schema);
 
-  api::Services services{&*config, db->get(), &metrics, &*migrations};
+  if (!config->catalog_file.empty()) {
+    auto catalog = LoadCatalog(config->catalog_file);
+    if (!catalog.ok()) return Fail(catalog.status());
+    const Status loaded = (*db)->Transact({.platform = true, .name = "catalog.load"}, [&](storage::Tx& tx) {
+      return storage::UpsertCatalog(tx, *catalog);
+    });
+    if (!loaded.ok()) return Fail(loaded);
+    LogInfo("catalog loaded", {{"file", config->catalog_file},
+                               {"region", catalog->region.id},
+                               {"instance_types", static_cast<std::int64_t>(catalog->instance_types.size())}});
+  } else {
+    LogWarn("no catalog.file configured: the region offers nothing until one is loaded");
+  }
+  storage::ChangeFeed feed(config->database);
+  api::CatalogCache catalog;
+  api::Services services{&*config, db->get(), &metrics, &*migrations, &feed, &catalog};
   const int workers = config->server.workers > 0 ? config->server.workers : config->database.pool_size;
   api::App app(services, workers);
   auto server = http::HttpServer::Create(config->server, &app);
@@ -154,7 +179,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   metrics.AddCallbackGauge("gaon_http_open_connections", "Open client connections.",
                            [s = server->get()] { return static_cast<double>(s->open_connections()); });
   (*server)->Start();
-  Maintenance maintenance(**db, std::chrono::minutes(10));
+  Maintenance maintenance(**db, std::chrono::minutes(10), config->change_retention);
   const std::string scheme = (*server)->tls() ? "https" : "http";
   LogInfo("gaond serving", {{"address", (*server)->address()},
                             {"url", scheme + "://" + (*server)->address()},
@@ -173,6 +198,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
                             {"in_flight", (*server)->in_flight()},
                             {"deadline_ms", static_cast<std::int64_t>(config->server.shutdown_timeout.count())}});
   (*server)->Shutdown(config->server.shutdown_timeout);
+  feed.Stop();
   app.Stop();
   server->reset();
   (*db)->Close();

@@ -29,10 +29,11 @@ ApiKey KeyRow(const pqxx::row& r) {
   return k;
 }
 
-TenantState TenantStateOf(const pqxx::field& status) {
+TenantState TenantStateOf(const std::optional<std::string>& status, const std::optional<std::string>& jurisdiction) {
   TenantState s;
-  if (status.is_null()) return s;
-  s.exists = FromString(status.c_str(), &s.status) && s.status != TenantStatus::kDeleted;
+  if (!status) return s;
+  s.exists = FromString(*status, &s.status) && s.status != TenantStatus::kDeleted;
+  s.jurisdiction = jurisdiction.value_or("");
   return s;
 }
 
@@ -57,30 +58,24 @@ const std::string& Text(const std::string& key) {
       {"revoke_platform", std::string("UPDATE platform_api_keys SET revoked_at = coalesce(revoked_at, now()), "
                                       "updated_at = now(), resource_version = resource_version + "
                                       "(revoked_at IS NULL)::int WHERE key_id = $1 RETURNING ") + kPlatformKeyCols},
-      // One statement: the key (either table), the secret hash, the state of the request's
-      // tenant, and gaon.principal set for the rest of the transaction.
-      {"auth_key", std::string("SELECT k.*, (SELECT status FROM tenants WHERE tenant_id = gaon_tenant()), "
-                               "set_config('gaon.principal', k.key_id, true) FROM (") +
-                       "SELECT " + kTenantKeyCols + ", secret_hash FROM api_keys WHERE key_id = $1 UNION ALL " +
-                       "SELECT " + kPlatformKeyCols + ", secret_hash FROM platform_api_keys WHERE key_id = $1) k"},
   };
   return t.at(key);
 }
 
 Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
 
-constexpr Sql kTouchTenantKey{"api_keys.touch", "UPDATE api_keys SET last_used_at = now() WHERE key_id = $1"};
+constexpr Sql kTouchTenantKey{"api_keys.touch",
+                              "UPDATE api_keys k SET last_used_at = u.t FROM unnest($1::text[], $2::timestamptz[]) AS "
+                              "u(id, t) WHERE k.key_id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.t)"};
 constexpr Sql kTouchPlatformKey{"platform_api_keys.touch",
-                                "UPDATE platform_api_keys SET last_used_at = now() WHERE key_id = $1"};
-constexpr Sql kAuthSession{
-    "sessions.auth",
-    "SELECT s.session_id, s.secret_hash, s.expires_at, s.last_seen_at, s.revoked_at IS NOT NULL, "
-    "u.user_id, u.email, u.display_name, u.status, u.created_at, u.updated_at, u.resource_version, "
-    "(SELECT m.role FROM memberships m WHERE m.user_id = s.user_id AND m.tenant_id = gaon_tenant()), "
-    "(SELECT status FROM tenants WHERE tenant_id = gaon_tenant()), "
-    "set_config('gaon.principal', s.user_id, true) "
-    "FROM sessions s JOIN users u ON u.user_id = s.user_id WHERE s.session_id = $1"};
-constexpr Sql kTouchSession{"sessions.touch", "UPDATE sessions SET last_seen_at = now() WHERE session_id = $1"};
+                                "UPDATE platform_api_keys k SET last_used_at = u.t FROM unnest($1::text[], "
+                                "$2::timestamptz[]) AS u(id, t) WHERE k.key_id = u.id AND (k.last_used_at IS NULL OR "
+                                "k.last_used_at < u.t)"};
+constexpr Sql kAuthKey{"api_keys.auth", "SELECT * FROM gaon_authenticate_key($1)"};
+constexpr Sql kAuthSession{"sessions.auth", "SELECT * FROM gaon_authenticate_session($1)"};
+constexpr Sql kTouchSession{"sessions.touch",
+                            "UPDATE sessions s SET last_seen_at = u.t FROM unnest($1::text[], $2::timestamptz[]) AS "
+                            "u(id, t) WHERE s.session_id = u.id AND s.last_seen_at < u.t"};
 constexpr Sql kPlatformOn{"tx.platform_on", "SELECT set_config('gaon.platform', 'on', true)"};
 constexpr Sql kAllowEmail{"tx.allow_email", "SELECT set_config('gaon.auth_email', lower($1), true)"};
 constexpr Sql kSetPrincipal{"tx.set_principal", "SELECT set_config('gaon.principal', $1, true)"};
@@ -104,11 +99,6 @@ constexpr Sql kPurgeFailures{"login_throttle.purge",
                              "(blocked_until IS NULL OR blocked_until < now())"};
 constexpr Sql kClearFailures{"login_throttle.clear", "DELETE FROM login_throttle WHERE subject = $1"};
 
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ",\"" : "\"") + items[i] + "\"";
-  return out + "}";
-}
 
 }  // namespace
 
@@ -142,44 +132,76 @@ StatusOr<ApiKey> RevokeApiKey(Tx& tx, const std::optional<TenantId>& tenant, con
   return KeyRow(r[0]);
 }
 
-StatusOr<std::optional<KeyAuth>> LookupKeyForAuth(Tx& tx, const ApiKeyId& id) {
-  const auto r = Exec(tx, S("api_keys.auth", "auth_key"), id.str());
-  if (r.empty()) return std::optional<KeyAuth>();
-  return std::optional<KeyAuth>(KeyAuth{KeyRow(r[0]), r[0][10].c_str(), TenantStateOf(r[0][11])});
+Prelude AuthPrelude(std::string_view kind, const std::string& id) {
+  const Sql& sql = kind == "key" ? kAuthKey : kAuthSession;
+  return Prelude{sql.name, sql.text, {id}};
 }
 
-Status TouchApiKey(Tx& tx, const ApiKey& key) {
-  Exec(tx, key.tenant_id ? kTouchTenantKey : kTouchPlatformKey, key.id.str());
-  return Status::Ok();
+StatusOr<std::optional<KeyAuth>> LookupKeyForAuth(Tx& tx, const ApiKeyId& id) {
+  auto pre = TakePrelude(tx);
+  const RowSet r = pre ? std::move(*pre) : RowSet::From(Exec(tx, kAuthKey, id.str()));
+  if (r.empty()) return std::optional<KeyAuth>();
+  KeyAuth k;
+  k.key.id = ApiKeyId::FromTrusted(*r.at(0, 0));
+  if (r.at(0, 1)) k.key.tenant_id = TenantId::FromTrusted(*r.at(0, 1));
+  k.key.name = *r.at(0, 2);
+  FromString(*r.at(0, 3), &k.key.role);
+  k.key.expires_at = OptTs(r.at(0, 4));
+  k.key.last_used_at = OptTs(r.at(0, 5));
+  k.key.revoked_at = OptTs(r.at(0, 6));
+  k.key.created_by = *r.at(0, 7);
+  k.key.created_at = Ts(*r.at(0, 8));
+  k.key.resource_version = std::stoll(*r.at(0, 9));
+  k.secret_hash = *r.at(0, 10);
+  k.tenant = TenantStateOf(r.at(0, 11), r.at(0, 12));
+  return std::optional<KeyAuth>(std::move(k));
 }
+
 
 StatusOr<std::optional<SessionAuth>> LookupSessionForAuth(Tx& tx, const SessionId& id) {
-  const auto r = Exec(tx, kAuthSession, id.str());
+  auto pre = TakePrelude(tx);
+  const RowSet r = pre ? std::move(*pre) : RowSet::From(Exec(tx, kAuthSession, id.str()));
   if (r.empty()) return std::optional<SessionAuth>();
-  const auto& row = r[0];
   SessionAuth s;
-  s.id = SessionId::FromTrusted(row[0].c_str());
-  s.secret_hash = row[1].c_str();
-  s.expires_at = Ts(row[2]);
-  s.last_seen_at = Ts(row[3]);
-  s.revoked = row[4].as<bool>();
-  s.user.id = UserId::FromTrusted(row[5].c_str());
-  s.user.email = row[6].c_str();
-  s.user.display_name = row[7].c_str();
-  FromString(row[8].c_str(), &s.user.status);
-  s.user.created_at = Ts(row[9]);
-  s.user.updated_at = Ts(row[10]);
-  s.user.resource_version = row[11].as<std::int64_t>();
-  if (!row[12].is_null()) {
+  s.id = SessionId::FromTrusted(*r.at(0, 0));
+  s.secret_hash = *r.at(0, 1);
+  s.expires_at = Ts(*r.at(0, 2));
+  s.last_seen_at = Ts(*r.at(0, 3));
+  s.revoked = *r.at(0, 4) == "t";
+  s.user.id = UserId::FromTrusted(*r.at(0, 5));
+  s.user.email = *r.at(0, 6);
+  s.user.display_name = *r.at(0, 7);
+  FromString(*r.at(0, 8), &s.user.status);
+  s.user.created_at = Ts(*r.at(0, 9));
+  s.user.updated_at = Ts(*r.at(0, 10));
+  s.user.resource_version = std::stoll(*r.at(0, 11));
+  if (r.at(0, 12)) {
     Role role;
-    if (FromString(row[12].c_str(), &role)) s.role = role;
+    if (FromString(*r.at(0, 12), &role)) s.role = role;
   }
-  s.tenant = TenantStateOf(row[13]);
+  s.tenant = TenantStateOf(r.at(0, 13), r.at(0, 14));
   return std::optional<SessionAuth>(std::move(s));
 }
 
-Status TouchSession(Tx& tx, const SessionId& id) {
-  Exec(tx, kTouchSession, id.str());
+Status RecordLastUse(Tx& tx, const std::vector<std::pair<std::string, Timestamp>>& keys,
+                     const std::vector<std::pair<std::string, Timestamp>>& sessions) {
+  auto split = [](const std::vector<std::pair<std::string, Timestamp>>& items) {
+    std::vector<std::string> ids, times;
+    for (const auto& [id, t] : items) {
+      ids.push_back(id);
+      times.push_back(FormatTimestamp(t));
+    }
+    return std::make_pair(TextArray(ids), TextArray(times));
+  };
+  if (!keys.empty()) {
+    const auto [ids, times] = split(keys);
+    Exec(tx, kTouchTenantKey, ids, times);
+    Exec(tx, kTouchPlatformKey, ids, times);
+  }
+  if (!sessions.empty()) {
+    const auto [ids, times] = split(sessions);
+    Exec(tx, kTouchSession, ids, times);
+  }
   return Status::Ok();
 }
 
@@ -210,7 +232,7 @@ Status RevokeSession(Tx& tx, const SessionId& id) {
 }
 
 StatusOr<std::optional<Timestamp>> LoginBlockedUntil(Tx& tx, const std::vector<std::string>& subjects) {
-  const auto r = Exec(tx, kBlockedUntil, ArrayLiteral(subjects));
+  const auto r = Exec(tx, kBlockedUntil, TextArray(subjects));
   return OptTs(r[0][0]);
 }
 

@@ -27,7 +27,12 @@ StatusOr<ApiKey> RevokeApiKey(Tx& tx, const std::optional<TenantId>& tenant, con
 struct TenantState {
   bool exists = false;  // the transaction's tenant (gaon.tenant_id) exists and is not deleted
   TenantStatus status = TenantStatus::kActive;
+  std::string jurisdiction;
 };
+
+// The statement that authenticates a credential, for TxOptions::prelude: the lookup then
+// costs no round trip of its own. `kind` is "key" or "session"; `id` a well-formed id.
+Prelude AuthPrelude(std::string_view kind, const std::string& id);
 
 struct KeyAuth {
   ApiKey key;
@@ -35,8 +40,8 @@ struct KeyAuth {
   TenantState tenant;
 };
 // Needs gaon.auth_credential = id. Sets gaon.principal to the key id when it finds the key.
+// Reads the transaction's prelude when it was AuthPrelude("key", id).
 StatusOr<std::optional<KeyAuth>> LookupKeyForAuth(Tx& tx, const ApiKeyId& id);
-Status TouchApiKey(Tx& tx, const ApiKey& key);
 
 struct SessionAuth {
   SessionId id;
@@ -49,8 +54,13 @@ struct SessionAuth {
   TenantState tenant;
 };
 // Needs gaon.auth_credential = id. Sets gaon.principal to the user id when it finds the session.
+// Reads the transaction's prelude when it was AuthPrelude("session", id).
 StatusOr<std::optional<SessionAuth>> LookupSessionForAuth(Tx& tx, const SessionId& id);
-Status TouchSession(Tx& tx, const SessionId& id);
+
+// Writes last-use times collected in memory: keys' last_used_at and sessions' last_seen_at,
+// never moving one backwards (platform access).
+Status RecordLastUse(Tx& tx, const std::vector<std::pair<std::string, Timestamp>>& keys,
+                     const std::vector<std::pair<std::string, Timestamp>>& sessions);
 
 // Makes the rest of the transaction operator-wide (gaon.platform = on). Only after the caller
 // authenticated as an operator.

@@ -1,5 +1,7 @@
 #include "storage/database.h"
 
+#include <libpq-fe.h>
+
 #include <cassert>
 #include <condition_variable>
 #include <deque>
@@ -27,22 +29,169 @@ std::string WithConnectTimeout(const std::string& url, std::chrono::milliseconds
   return url + " connect_timeout=" + std::to_string(secs);
 }
 
-std::string BeginSql(pqxx::connection& conn, const TxOptions& o) {
-  std::string sql = "BEGIN ISOLATION LEVEL ";
+// libpqxx 6 offers no pipeline mode and keeps its PGconn private. This connection policy is
+// libpqxx's documented extension point for making connections; it connects exactly as
+// connect_direct does and also hands the PGconn to the pool.
+thread_local PGconn** t_capture = nullptr;
+
+class CapturingPolicy final : public pqxx::connectionpolicy {
+ public:
+  explicit CapturingPolicy(const std::string& opts) : pqxx::connectionpolicy(opts) {}
+  handle do_startconnect(handle orig) override {
+    if (orig) return orig;
+    orig = normalconnect(PQconnectdb(options().c_str()));
+    if (PQstatus(orig) != CONNECTION_OK) {
+      const std::string msg = PQerrorMessage(orig);
+      do_disconnect(orig);
+      throw pqxx::broken_connection(msg);
+    }
+    if (t_capture) *t_capture = orig;
+    return orig;
+  }
+};
+using CapturingConnection = pqxx::basic_connection_base<CapturingPolicy>;
+
+const char* BeginText(const TxOptions& o) {
   switch (o.isolation) {
-    case Isolation::kReadCommitted: sql += "READ COMMITTED"; break;
-    case Isolation::kRepeatableRead: sql += "REPEATABLE READ"; break;
-    case Isolation::kSerializable: sql += "SERIALIZABLE"; break;
+    case Isolation::kReadCommitted: return o.read_only ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED";
+    case Isolation::kRepeatableRead: return o.read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    case Isolation::kSerializable: return o.read_only ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE";
   }
-  if (o.read_only) sql += " READ ONLY";
-  // One round trip: BEGIN and the row-level-security settings travel together.
-  sql += "; SELECT set_config('gaon.tenant_id', " + conn.quote(o.tenant ? o.tenant->str() : std::string()) +
-         ", true), set_config('gaon.platform', " + (o.platform ? "'on'" : "'off'") + ", true)";
-  for (const auto& [name, value] : o.settings) {
-    assert(name.rfind("gaon.", 0) == 0);
-    sql += ", set_config(" + conn.quote(name) + ", " + conn.quote(value) + ", true)";
+  return "BEGIN";
+}
+
+std::string Array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
   }
-  return sql;
+  return out + "}";
+}
+
+constexpr std::string_view kSettingsName = "gaon.tx.settings";
+constexpr std::string_view kSettingsText =
+    "SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)";
+
+// What starting a transaction found wrong, if anything.
+struct StartError {
+  bool broken = false;   // the connection is gone
+  bool in_tx = false;    // BEGIN succeeded: the transaction must be rolled back
+  std::string state, message;
+};
+
+// Statements prepared through libpq are named "raw.<name>": libpqxx prepares the same
+// statements under their plain names, and the two must not collide.
+std::string RawName(std::string_view name) { return "raw." + std::string(name); }
+
+bool Prepare(PGconn* raw, std::unordered_set<std::string>& done, std::string_view name, std::string_view text) {
+  const std::string raw_name = RawName(name);
+  if (done.count(raw_name)) return true;
+  PGresult* r = PQprepare(raw, raw_name.c_str(), std::string(text).c_str(), 0, nullptr);
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (ok) done.insert(raw_name);
+  return ok;
+}
+
+// One round trip: the deferred COMMIT (if any), BEGIN, the row-level-security settings and the
+// prelude, sent in libpq's pipeline mode as prepared statements (no planning per request).
+std::optional<StartError> StartTransaction(Connection& c, const TxOptions& o) {
+  PGconn* raw = c.raw;
+  StartError err;
+  if (!Prepare(raw, c.raw_prepared, kSettingsName, kSettingsText) ||
+      (o.prelude && !Prepare(raw, c.raw_prepared, o.prelude->name, o.prelude->text))) {
+    err.broken = PQstatus(raw) != CONNECTION_OK;
+    err.state = "XX000";
+    err.message = PQerrorMessage(raw);
+    return err;
+  }
+  std::vector<std::string> names = {"gaon.tenant_id", "gaon.platform"};
+  std::vector<std::string> values = {o.tenant ? o.tenant->str() : std::string(), o.platform ? "on" : "off"};
+  for (const auto& [n, v] : o.settings) {
+    assert(n.rfind("gaon.", 0) == 0);
+    names.push_back(n);
+    values.push_back(v);
+  }
+  const std::string names_array = Array(names), values_array = Array(values);
+  const char* settings_params[] = {names_array.c_str(), values_array.c_str()};
+  std::vector<const char*> prelude_params;
+  if (o.prelude) {
+    for (const auto& p : o.prelude->params) prelude_params.push_back(p.c_str());
+  }
+  if (!PQenterPipelineMode(raw)) {
+    err.broken = true;
+    return err;
+  }
+  int sent = 0, begin_index = 0, prelude_index = -1;
+  bool ok = true;
+  if (c.pending_commit) {
+    ok = ok && PQsendQueryParams(raw, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    ++sent;
+  }
+  begin_index = sent++;
+  ok = ok && PQsendQueryParams(raw, BeginText(o), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  ++sent;
+  ok = ok && PQsendQueryPrepared(raw, RawName(kSettingsName).c_str(), 2, settings_params, nullptr, nullptr, 0);
+  if (o.prelude) {
+    prelude_index = sent++;
+    ok = ok && PQsendQueryPrepared(raw, RawName(o.prelude->name).c_str(), static_cast<int>(prelude_params.size()),
+                                   prelude_params.data(), nullptr, nullptr, 0);
+  }
+  ok = ok && PQpipelineSync(raw);
+  c.pending_commit = false;
+  bool failed = !ok;
+  for (int i = 0; i < sent && ok; ++i) {
+    PGresult* r = PQgetResult(raw);
+    if (!r) {
+      failed = true;
+      break;
+    }
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_FATAL_ERROR && err.state.empty()) {
+      failed = true;
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      err.state = state ? state : "XX000";
+      err.message = PQresultErrorMessage(r);
+    } else if (st == PGRES_PIPELINE_ABORTED) {
+      failed = true;
+    } else if (i == begin_index && st == PGRES_COMMAND_OK) {
+      err.in_tx = true;
+    } else if (i == prelude_index && st == PGRES_TUPLES_OK) {
+      RowSet rows;
+      for (int row = 0; row < PQntuples(r); ++row) {
+        std::vector<std::optional<std::string>> cells;
+        for (int col = 0; col < PQnfields(r); ++col) {
+          if (PQgetisnull(r, row, col)) cells.emplace_back();
+          else cells.emplace_back(std::string(PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))));
+        }
+        rows.rows.push_back(std::move(cells));
+      }
+      c.prelude = std::move(rows);
+    }
+    PQclear(r);
+    PQclear(PQgetResult(raw));  // the NULL that ends this query's results
+  }
+  // The sync point.
+  if (ok) {
+    for (PGresult* r = PQgetResult(raw); r; r = PQgetResult(raw)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  PQexitPipelineMode(raw);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    err.broken = true;
+    return err;
+  }
+  if (!failed) return std::nullopt;
+  if (err.state.empty()) err.state = "XX000";
+  return err;
 }
 
 bool IsRetryable(const Status& s) {
@@ -76,7 +225,10 @@ Status StatusFromException(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
     return Unavailable("the database connection was lost", "connection_lost");
   }
-  const std::string state = SqlState(e);
+  return StatusFromSqlState(SqlState(e), e.what());
+}
+
+Status StatusFromSqlState(const std::string& state, const std::string& message) {
   if (state == "40001") return Aborted("concurrent transactions conflicted; retry", "serialization_failure");
   if (state == "40P01") return Aborted("a deadlock was detected; retry", "deadlock_detected");
   if (state == "23505") return AlreadyExists("the resource already exists", "already_exists");
@@ -87,8 +239,8 @@ Status StatusFromException(const std::exception& e) {
   if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
     return Unavailable("the database is unavailable", "connection_lost");
   }
-  if (state == "42501") return Internal("database permission denied: " + std::string(e.what()), "database_permission");
-  return Internal(std::string("database error: ") + e.what(), "database_error");
+  if (state == "42501") return Internal("database permission denied: " + message, "database_permission");
+  return Internal("database error: " + message, "database_error");
 }
 
 struct Database::Impl {
@@ -102,10 +254,54 @@ struct Database::Impl {
   int waiting = 0;
   bool closed = false;
   std::uint64_t waits = 0, timeouts = 0, reconnects = 0, retries = 0;
+  std::thread flusher;
+  std::condition_variable flusher_cv;
+
+  // Commits read-only transactions left open on idle connections (defer_commit), so no
+  // transaction — and no lock it holds — outlives its request by more than a few milliseconds.
+  void Flush() {
+    constexpr auto kAfter = std::chrono::milliseconds(20);
+    std::unique_lock lock(mu);
+    while (!closed) {
+      flusher_cv.wait_for(lock, kAfter);
+      const auto now = Clock::now();
+      std::vector<std::unique_ptr<Connection>> due;
+      for (auto it = idle.begin(); it != idle.end();) {
+        if ((*it)->pending_commit && now - (*it)->last_used >= kAfter) {
+          due.push_back(std::move(*it));
+          it = idle.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (due.empty()) continue;
+      lock.unlock();
+      for (auto& c : due) {
+        try {
+          pqxx::nontransaction w(*c->conn);
+          w.exec("COMMIT");
+          c->pending_commit = false;
+        } catch (const std::exception&) {
+          c->broken = true;
+        }
+        Return(std::move(c), /*touch=*/false);
+      }
+      lock.lock();
+    }
+  }
 
   StatusOr<std::unique_ptr<Connection>> Connect() {
     try {
-      auto conn = std::make_unique<pqxx::connection>(url);
+      PGconn* raw = nullptr;
+      t_capture = &raw;
+      std::unique_ptr<pqxx::connection_base> conn;
+      try {
+        conn = std::make_unique<CapturingConnection>(url);
+      } catch (...) {
+        t_capture = nullptr;
+        throw;
+      }
+      t_capture = nullptr;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
       // Never reconnect behind our back: a silent reconnect in the middle of a hand-made
@@ -116,7 +312,7 @@ struct Database::Impl {
       setup.exec("SET TIME ZONE 'UTC'; SET statement_timeout = " +
                  std::to_string(config.statement_timeout.count()) + "; SET application_name = 'gaond'");
       setup.commit();
-      return std::make_unique<Connection>(std::move(conn));
+      return std::make_unique<Connection>(std::move(conn), raw);
     } catch (const std::exception& e) {
       LogWarn("database connect failed", {{"error", e.what()}});
       return Unavailable(std::string("cannot connect to the database: ") + e.what(), "database_unavailable");
@@ -126,7 +322,8 @@ struct Database::Impl {
   bool Ping(Connection& c) {
     try {
       pqxx::nontransaction w(*c.conn);
-      w.exec("SELECT 1");
+      w.exec(c.pending_commit ? "COMMIT" : "SELECT 1");
+      c.pending_commit = false;
       return true;
     } catch (const std::exception&) {
       return false;
@@ -191,13 +388,13 @@ struct Database::Impl {
     return c;
   }
 
-  void Return(std::unique_ptr<Connection> c) {
+  void Return(std::unique_ptr<Connection> c, bool touch = true) {
     std::lock_guard lock(mu);
     if (c->broken || closed) {
       --open;
       if (c->broken) ++reconnects;
     } else {
-      c->last_used = Clock::now();
+      if (touch) c->last_used = Clock::now();
       idle.push_back(std::move(c));
     }
     cv.notify_one();
@@ -208,10 +405,20 @@ struct Database::Impl {
     bool committing = false;
     try {
       c.tx_failed = false;
+      if (auto err = StartTransaction(c, options)) {
+        if (err->broken) {
+          c.broken = true;
+          return Unavailable("the database connection was lost", "connection_lost");
+        }
+        if (err->in_tx) {
+          pqxx::nontransaction(*c.conn).exec("ROLLBACK");
+        }
+        return StatusFromSqlState(err->state, err->message);
+      }
       c.work.emplace(*c.conn, std::string(options.name));
-      c.work->exec(BeginSql(*c.conn, options));
       Tx tx(c, options, attempt);
       Status s = fn(tx);
+      c.prelude.reset();
       if (!s.ok()) {
         c.work->exec("ROLLBACK");
         c.work.reset();
@@ -224,6 +431,12 @@ struct Database::Impl {
         c.work.reset();
         return Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
       }
+      if (options.defer_commit) {
+        assert(options.read_only && "only read-only transactions may defer their COMMIT");
+        c.pending_commit = true;
+        c.work.reset();
+        return Status::Ok();
+      }
       committing = true;
       c.work->exec("COMMIT");
       c.work.reset();
@@ -231,6 +444,7 @@ struct Database::Impl {
     } catch (const pqxx::broken_connection&) {
       c.broken = true;
       c.work.reset();
+      c.prelude.reset();
       if (committing) {
         return Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
                            "commit_in_doubt");
@@ -244,6 +458,7 @@ struct Database::Impl {
         c.broken = true;
       }
       c.work.reset();
+      c.prelude.reset();
       if (s.reason() == "connection_lost") c.broken = true;
       return s;
     }
@@ -259,6 +474,7 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
   impl->config = config;
   impl->url = WithConnectTimeout(config.url, config.connect_timeout);
   std::unique_ptr<Database> db(new Database(std::move(impl)));
+  db->impl_->flusher = std::thread([d = db->impl_.get()] { d->Flush(); });
   if (metrics) {
     Database* self = db.get();
     metrics->AddCallbackGauge("gaon_db_pool_connections_in_use", "Database connections checked out.",
@@ -321,6 +537,7 @@ PoolStats Database::Stats() const {
   s.timeouts = impl_->timeouts;
   s.reconnects = impl_->reconnects;
   s.retries = impl_->retries;
+  for (const auto& c : impl_->idle) s.pending_commits += c->pending_commit ? 1 : 0;
   return s;
 }
 
@@ -332,7 +549,9 @@ void Database::Close() {
     impl_->open -= static_cast<int>(impl_->idle.size());
     drop.swap(impl_->idle);
     impl_->cv.notify_all();
+    impl_->flusher_cv.notify_all();
   }
+  if (impl_->flusher.joinable()) impl_->flusher.join();
 }
 
 }  // namespace gaon::storage

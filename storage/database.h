@@ -36,6 +36,13 @@ namespace gaon::storage {
 
 enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
 
+// A named statement and its parameters, run at the start of a transaction.
+struct Prelude {
+  std::string_view name;  // a static string
+  std::string_view text;  // a static string
+  std::vector<std::string> params;
+};
+
 struct TxOptions {
   // Tenant whose rows the transaction may see (SET LOCAL gaon.tenant_id). Without one, and
   // without `platform`, row-level security hides every tenant-owned row.
@@ -47,6 +54,14 @@ struct TxOptions {
   // More row-level-security inputs (name → value), e.g. {"gaon.auth_credential", "key_…"}.
   // Names must start with "gaon.".
   std::vector<std::pair<std::string, std::string>> settings;
+  // One more prepared statement sent in the same round trip as BEGIN (after the settings); its
+  // result is kept on the Tx for storage code to read. Built by storage functions only (the
+  // authentication lookup, storage::AuthPrelude).
+  std::optional<Prelude> prelude;
+  // For read-only transactions: COMMIT is not awaited but sent together with the next BEGIN on
+  // the same connection (or by the pool's flusher within milliseconds). Saves a round trip per
+  // read; must not be set for a transaction that writes, whose COMMIT is what a 2xx promises.
+  bool defer_commit = false;
   // Label for logs and metrics ("instances.create").
   std::string_view name = "tx";
 };
@@ -81,6 +96,7 @@ struct PoolStats {
   std::uint64_t timeouts = 0;   // checkouts that gave up
   std::uint64_t reconnects = 0; // broken connections replaced
   std::uint64_t retries = 0;    // transaction attempts retried
+  int pending_commits = 0;      // idle connections whose read-only transaction is not committed yet
 };
 
 class Database {

@@ -31,9 +31,6 @@ const std::string& Text(const char* key) {
                              "billing_email, labels) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING ") +
                      kColumns},
       {"get", std::string("SELECT ") + kColumns + " FROM tenants WHERE tenant_id = $1 AND status <> 'deleted'"},
-      {"list", std::string("SELECT ") + kColumns +
-                   " FROM tenants WHERE status <> 'deleted' AND ($1::text IS NULL OR tenant_id > $1) AND " +
-                   LabelCondition(2) + " ORDER BY tenant_id LIMIT $6"},
       {"update", std::string("UPDATE tenants SET display_name = $2, billing_email = $3, jurisdiction = $4, "
                              "billing_currency = $5, labels = $6::jsonb, status = $7, updated_at = now(), "
                              "resource_version = resource_version + 1 WHERE tenant_id = $1 AND status <> 'deleted' "
@@ -76,10 +73,11 @@ StatusOr<Tenant> GetTenant(Tx& tx, const TenantId& id) {
 }
 
 StatusOr<Page<Tenant>> ListTenants(Tx& tx, const ListQuery& q) {
-  const LabelParams lp = ToParams(q.labels);
-  const auto r = Exec(tx, Sql{"tenants.list", Text("list")}, q.after, lp.equals, lp.not_equals, lp.exists,
-                      lp.not_exists, q.page_size + 1);
-  return ToPage<Tenant>(r, q.page_size, Row, [](const Tenant& t) { return t.id.str(); });
+  FilteredSql sql("tenants.list", std::string("SELECT ") + kColumns + " FROM tenants WHERE status <> 'deleted'");
+  sql.Add("tenant_id > $?", q.after);
+  AddLabelFilters(sql, q.labels);
+  sql.Tail("ORDER BY tenant_id LIMIT $?", std::to_string(q.page_size + 1));
+  return ToPage<Tenant>(sql.Run(tx), q.page_size, Row, [](const Tenant& t) { return t.id.str(); });
 }
 
 StatusOr<Tenant> UpdateTenant(Tx& tx, const Tenant& t, std::optional<std::int64_t> expected_version) {

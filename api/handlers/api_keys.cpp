@@ -76,6 +76,7 @@ Handler RevokeApiKey() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(ApiKeyId id, ctx.PathId<ApiKeyId>("key"));
     ASSIGN_OR_RETURN(ApiKey k, storage::RevokeApiKey(ctx.Tx(), ctx.tenant, id));
+    ctx.AuthChanged("key:" + id.str());
     ctx.audit = {"api_key", id.str(), boost::json::object{{"status", "revoked"}}, std::nullopt};
     return KeyResponse(200, k);
   };

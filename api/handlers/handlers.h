@@ -8,7 +8,7 @@
 namespace gaon::api {
 
 // tenants.cpp
-Handler CreateTenant();
+Handler CreateTenant(const Services& s);
 Handler ListTenants();
 Handler GetTenant();
 Handler PatchTenant();
@@ -41,5 +41,42 @@ Handler RevokeApiKey();
 // audit.cpp
 Handler ListAuditEvents();
 Handler VerifyAuditChain();
+
+// catalog.cpp
+Handler ListRegions();
+Handler ListGpuTypes();
+Handler ListInstanceTypes();
+Handler GetInstanceType();
+Handler ListImages();
+
+// ssh_keys.cpp
+Handler CreateSshKey();
+Handler ListSshKeys();
+Handler GetSshKey();
+Handler DeleteSshKey();
+
+// quotas.cpp
+Handler ListQuotas();
+Handler SetQuotas();
+Handler CreateQuotaRequest();
+Handler ListQuotaRequests();
+Handler GetQuotaRequest();
+Handler CancelQuotaRequest();
+Handler ApproveQuotaRequest();
+Handler DenyQuotaRequest();
+
+// instances.cpp
+Handler CreateInstance(const Services& s);
+Handler ListInstances();
+Handler GetInstance();
+Handler PatchInstance();
+Handler StopInstance();
+Handler StartInstance();
+Handler RebootInstance();
+Handler DeleteInstance();
+Handler ListInstanceEvents();
+
+// changes.cpp: the change feed and watch
+Handler ListChanges(const Services& s);
 
 }  // namespace gaon::api

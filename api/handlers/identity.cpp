@@ -77,6 +77,7 @@ StatusOr<Me> DescribeCaller(RequestContext& ctx) {
 StatusOr<http::HttpResponse> SetUserState(RequestContext& ctx, UserStatus status) {
   ASSIGN_OR_RETURN(UserId id, ctx.PathId<UserId>("user"));
   ASSIGN_OR_RETURN(User u, storage::SetUserStatus(ctx.Tx(), id, status));
+  ctx.AuthChanged("user:" + id.str());
   ctx.audit = {"user", id.str(), boost::json::object{{"status", std::string(ToString(status))}}, std::nullopt};
   return Json(200, u);
 }
@@ -173,6 +174,7 @@ Handler AddMember(const Services& s) {
       out.initial_password = password;
     }
     ASSIGN_OR_RETURN(out.member, storage::InsertMembership(tx, *ctx.tenant, user_id, req.role));
+    ctx.AuthChanged("user:" + user_id.str());
     ctx.audit = {"member", user_id.str(),
                  boost::json::object{{"email", req.email},
                                      {"role", std::string(ToString(req.role))},
@@ -199,6 +201,7 @@ Handler PatchMember() {
     ASSIGN_OR_RETURN(Member after,
                      storage::UpdateMemberRole(ctx.Tx(), *ctx.tenant, user, *patch.role,
                                                if_match.value_or(before.resource_version)));
+    ctx.AuthChanged("user:" + user.str());
     ctx.audit = {"member", user.str(),
                  boost::json::object{{"role", boost::json::object{{"from", std::string(ToString(before.role))},
                                                                   {"to", std::string(ToString(after.role))}}}},
@@ -213,6 +216,7 @@ Handler RemoveMember() {
     ASSIGN_OR_RETURN(Member m, storage::GetMember(ctx.Tx(), *ctx.tenant, user));
     RETURN_IF_ERROR(KeepAnAdmin(ctx, m));
     RETURN_IF_ERROR(storage::DeleteMember(ctx.Tx(), *ctx.tenant, user));
+    ctx.AuthChanged("user:" + user.str());
     ctx.audit = {"member", user.str(), boost::json::object{{"email", m.email}, {"role", std::string(ToString(m.role))}},
                  std::nullopt};
     return NoContent();
@@ -282,6 +286,7 @@ Handler Logout() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     if (!ctx.principal.session) return NotFound("this request was not made with a console session", "no_session");
     RETURN_IF_ERROR(storage::RevokeSession(ctx.Tx(), *ctx.principal.session));
+    ctx.AuthChanged("session:" + ctx.principal.session->str());
     ctx.audit = {"session", ctx.principal.session->str(), nullptr, std::nullopt};
     http::HttpResponse res = NoContent();
     res.Set("Set-Cookie", SessionCookie(ctx, "", std::chrono::seconds(0)));
@@ -314,6 +319,7 @@ Handler ChangePassword(const Services& s) {
     ASSIGN_OR_RETURN(std::string hash, HashPassword(req.new_password, Params(s)));
     // Every session of the user ends, this one included: log in again with the new password.
     RETURN_IF_ERROR(storage::SetPassword(ctx.Tx(), ctx.principal.user->id, hash));
+    ctx.AuthChanged("user:" + ctx.principal.id);
     ctx.audit = {"user", ctx.principal.id, boost::json::object{{"password", "changed"}}, std::nullopt};
     http::HttpResponse res = NoContent();
     res.Set("Set-Cookie", SessionCookie(ctx, "", std::chrono::seconds(0)));

@@ -4,6 +4,8 @@
 #include "api/handlers/handlers.h"
 #include "api/respond.h"
 #include "api/validation.h"
+#include "storage/changes.h"
+#include "storage/quotas.h"
 #include "storage/tenants.h"
 
 namespace gaon::api {
@@ -39,14 +41,15 @@ StatusOr<http::HttpResponse> SetStatus(RequestContext& ctx, TenantStatus status)
   Tenant t = before;
   t.status = status;
   ASSIGN_OR_RETURN(Tenant after, storage::UpdateTenant(ctx.Tx(), t, std::nullopt));
+  ctx.AuthChanged("tenant:" + id.str());
   ctx.audit = {"tenant", id.str(), Diff(before, after), id.str()};
   return TenantResponse(200, after);
 }
 
 }  // namespace
 
-Handler CreateTenant() {
-  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+Handler CreateTenant(const Services& s) {
+  return [&s](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(Tenant t, ctx.Body<Tenant>());
     if (t.display_name.empty()) t.display_name = t.name;
     Validator v;
@@ -55,6 +58,11 @@ Handler CreateTenant() {
     RETURN_IF_ERROR(v.status());
     t.id = TenantId::Generate();
     ASSIGN_OR_RETURN(Tenant created, storage::InsertTenant(ctx.Tx(), t));
+    const QuotaDefaults& q = s.config->quota_defaults;
+    RETURN_IF_ERROR(storage::SetQuotaLimits(ctx.Tx(), created.id,
+                                            {{"instances", q.instances}, {"gpus", q.gpus}, {"vcpus", q.vcpus},
+                                             {"memory_gib", q.memory_gib}, {"endpoints", q.endpoints}}));
+    RETURN_IF_ERROR(storage::InitChangeHead(ctx.Tx(), created.id));
     auto changes = ToJson(created).as_object();
     for (const char* f : {"created_at", "updated_at", "resource_version", "id"}) changes.erase(f);
     // The tenant's own audit log begins with its creation.
@@ -114,6 +122,7 @@ Handler PatchTenant() {
     Validate(v, t);
     RETURN_IF_ERROR(v.status());
     ASSIGN_OR_RETURN(Tenant after, storage::UpdateTenant(ctx.Tx(), t, before.resource_version));
+    if (after.jurisdiction != before.jurisdiction) ctx.AuthChanged("tenant:" + after.id.str());
     ctx.audit = {"tenant", after.id.str(), Diff(before, after), std::nullopt};
     return TenantResponse(200, after);
   };
@@ -145,6 +154,7 @@ Handler DeleteTenant() {
           .WithExtra("resources", boost::json::serialize(names));
     }
     RETURN_IF_ERROR(storage::DeleteTenant(ctx.Tx(), id));
+    ctx.AuthChanged("tenant:" + id.str());
     ctx.audit = {"tenant", id.str(), boost::json::object{{"status", boost::json::object{{"to", "deleted"}}}}, id.str()};
     return NoContent();
   };

@@ -44,6 +44,9 @@ class ResponseStream {
   virtual bool Write(std::string_view data) = 0;
   // Sends whatever is buffered now (after each Server-Sent Event, say).
   virtual bool Flush() = 0;
+  // True once the server is shutting down or the client is gone: long-lived producers
+  // (watches) should finish.
+  virtual bool closing() const = 0;
 };
 
 struct HttpResponse {

@@ -322,6 +322,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                          [chunk, done](beast::error_code ec, std::size_t) { done(!ec); });
       });
     }
+    bool closing() const override { return failed_ || s_->server_.draining; }
     bool Finish() {
       if (!Flush()) return false;
       return Send([](Session& s, std::function<void(bool)> done) {

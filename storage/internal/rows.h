@@ -25,6 +25,17 @@ inline std::optional<Timestamp> OptTs(const pqxx::field& f) {
   return Ts(f);
 }
 
+inline Timestamp Ts(const std::string& text) {
+  auto t = ParseTimestamp(text);
+  assert(t && "PostgreSQL returned a timestamp we cannot parse");
+  return *t;
+}
+
+inline std::optional<Timestamp> OptTs(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  return Ts(*text);
+}
+
 inline std::optional<std::string> OptStr(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return std::string(f.c_str());
@@ -62,14 +73,11 @@ Page<T> ToPage(const pqxx::result& r, int page_size, RowFn&& row, KeyFn&& key) {
   return page;
 }
 
-// The four parameters every label-filtered list statement takes, in this order:
-// equals (jsonb object), not_equals (jsonb object), exists (text[]), not_exists (text[]).
-struct LabelParams {
-  std::string equals, not_equals, exists, not_exists;
-};
-LabelParams ToParams(const LabelSelector& s);
+// A PostgreSQL text[] literal with every element quoted and escaped.
+std::string TextArray(const std::vector<std::string>& items);
 
-// The SQL condition matching LabelParams passed as $n..$n+3 against column `labels`.
-std::string LabelCondition(int first_param);
+// Adds the label selector's conditions (only the parts in use) to a filtered list.
+void AddLabelFilters(FilteredSql& q, const LabelSelector& s);
+
 
 }  // namespace gaon::storage

@@ -22,7 +22,8 @@ std::unique_ptr<TestCloud> TestCloud::Start(GaondOptions options) {
   for (const auto& [k, v] : std::map<std::string, std::string>{{"GAON_AUTH_ARGON2_MEMORY_KIB", "64"},
                                                                {"GAON_AUTH_ARGON2_ITERATIONS", "1"},
                                                                {"GAON_RATE_LIMIT_REQUESTS_PER_SECOND", "100000"},
-                                                               {"GAON_RATE_LIMIT_BURST", "100000"}}) {
+                                                               {"GAON_RATE_LIMIT_BURST", "100000"},
+                                                               {"GAON_CATALOG_FILE", std::string(GAON_SOURCE_DIR) + "/deploy/catalog.yaml"}}) {
     options.env.try_emplace(k, v);
   }
   cloud->operator_key_ = BootstrapOperatorKey(*cloud->db_);
@@ -55,6 +56,14 @@ std::string TestCloud::CreateKey(const std::string& tenant, const std::string& r
   auto r = Op("POST", "/v1/tenants/" + tenant + "/api-keys", R"({"name":")" + name + R"(","role":")" + role + R"("})");
   if (r.status != 201) throw std::runtime_error("create key failed: " + std::to_string(r.status) + " " + r.body);
   return std::string(r.Json().at("secret").as_string());
+}
+
+std::string TestCloud::AddNode(const std::string& zone, const std::string& gpu_type, int gpus) {
+  const std::string id = "node-" + std::to_string(++nodes_) + "-" + zone;
+  db_->OwnerQuery("SET gaon.platform = 'on'; INSERT INTO nodes (node_id, zone_id, gpu_type_id, gpu_count, vcpus, memory_gib) "
+                  "VALUES ('" + id + "', '" + zone + "', '" + gpu_type + "', " + std::to_string(gpus) + ", " +
+                  std::to_string(gpus * 28) + ", " + std::to_string(gpus * 280) + ")");
+  return id;
 }
 
 std::pair<std::string, std::string> TestCloud::AddMember(const std::string& tenant, const std::string& email,

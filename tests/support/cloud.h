@@ -40,6 +40,9 @@ class TestCloud {
                            const std::string& currency = "KRW");
   // Creates a service key in `tenant` with `role`; returns the token.
   std::string CreateKey(const std::string& tenant, const std::string& role, const std::string& name = "test");
+  // Registers a Ready GPU host directly in the database (the fleet is the controllers' job);
+  // returns its id.
+  std::string AddNode(const std::string& zone, const std::string& gpu_type, int gpus = 8);
   // Adds a member (a new user); returns {user id, initial password}.
   std::pair<std::string, std::string> AddMember(const std::string& tenant, const std::string& email,
                                                 const std::string& role);
@@ -48,6 +51,7 @@ class TestCloud {
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<GaondProcess> gaond_;
   std::string operator_key_;
+  int nodes_ = 0;
 };
 
 // Runs `gaond bootstrap` against `db` and returns the key it printed.

@@ -39,6 +39,7 @@ enum class Field {
   kOptional = 0,
   kRequired = 1,    // must be present in a strict read
   kOutputOnly = 2,  // written by the server; a strict read refuses it
+  kInputOnly = 3,   // accepted in requests, never written back (user data, passwords)
 };
 
 enum class ReadMode { kStrict, kLenient };
@@ -51,6 +52,10 @@ template <typename T>
 struct IsVector : std::false_type {};
 template <typename T>
 struct IsVector<std::vector<T>> : std::true_type {};
+template <typename T>
+struct IsStringMap : std::false_type {};
+template <typename V>
+struct IsStringMap<std::map<std::string, V>> : std::true_type {};
 template <typename T>
 struct IsId : std::false_type {};
 template <typename Tag>
@@ -69,7 +74,8 @@ class JsonWriter {
   boost::json::object& object() { return obj_; }
 
   template <typename T>
-  void operator()(const char* name, const T& value, Field = Field::kOptional) {
+  void operator()(const char* name, const T& value, Field flags = Field::kOptional) {
+    if (flags == Field::kInputOnly) return;
     if constexpr (IsOptional<T>::value) {
       if (!value) return;  // absent optionals are omitted
       obj_[name] = Value(*value);
@@ -92,9 +98,11 @@ class JsonWriter {
       return boost::json::value(v.str());
     } else if constexpr (WireEnum<T>) {
       return boost::json::value(std::string(ToString(v)));
-    } else if constexpr (std::is_same_v<T, Labels>) {
+    } else if constexpr (IsOptional<T>::value) {
+      return v ? Value(*v) : boost::json::value(nullptr);
+    } else if constexpr (IsStringMap<T>::value) {
       boost::json::object o;
-      for (const auto& [k, val] : v) o[k] = val;
+      for (const auto& [k, val] : v) o[k] = Value(val);
       return o;
     } else if constexpr (std::is_same_v<T, boost::json::value>) {
       return v;
@@ -180,15 +188,14 @@ class JsonReader {
       if (!v.is_string() || !FromString(std::string_view(v.get_string()), &out)) {
         return Error(path, "invalid", "is not one of the allowed values");
       }
-    } else if constexpr (std::is_same_v<T, Labels>) {
-      if (!v.is_object()) return Error(path, "invalid_type", "must be an object of strings");
+    } else if constexpr (IsStringMap<T>::value) {
+      if (!v.is_object()) return Error(path, "invalid_type", "must be an object");
       out.clear();
       for (const auto& [k, val] : v.get_object()) {
-        if (!val.is_string()) {
-          Error(path + "." + std::string(k), "invalid_type", "must be a string");
-          continue;
-        }
-        out[std::string(k)] = std::string(val.get_string());
+        typename T::mapped_type item{};
+        const std::size_t before = errors_->size();
+        Read(path + "." + std::string(k), val, item);
+        if (errors_->size() == before) out[std::string(k)] = std::move(item);
       }
     } else if constexpr (std::is_same_v<T, boost::json::value>) {
       out = v;

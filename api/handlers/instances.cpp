@@ -1,0 +1,259 @@
+// GPU instances: admission (validation, data residency, exact quota), reads, metadata
+// updates, and the actions that change spec (stop, start, reboot, delete). Handlers write
+// desired state and a change record; the controllers do the rest.
+#include <boost/json.hpp>
+
+#include "api/catalog_cache.h"
+#include "api/context.h"
+#include "api/handlers/handlers.h"
+#include "api/respond.h"
+#include "api/validation.h"
+#include "storage/catalog.h"
+#include "storage/changes.h"
+#include "storage/instances.h"
+#include "storage/quotas.h"
+#include "storage/ssh_keys.h"
+
+namespace gaon::api {
+namespace {
+
+constexpr std::size_t kMaxUserDataBytes = 16 * 1024;  // like EC2's limit on user data
+constexpr std::size_t kMaxSshKeys = 10;
+
+http::HttpResponse InstanceResponse(int status, const Instance& i) {
+  http::HttpResponse res = Json(status, i);
+  res.Set("Location", "/v1/tenants/" + i.tenant_id.str() + "/instances/" + i.id.str());
+  return WithEtag(res, i.resource_version);
+}
+
+Status Record(storage::Tx& tx, const Instance& i, const char* type) {
+  return storage::RecordChange(tx, i.tenant_id, "instance", i.id.str(), type, i.resource_version, ToJson(i)).status();
+}
+
+Status Event(storage::Tx& tx, const Instance& i, const std::string& reason, const std::string& message) {
+  InstanceEvent e;
+  e.type = "Normal";
+  e.reason = reason;
+  e.message = message;
+  return storage::AddInstanceEvent(tx, i.tenant_id, i.id, e);
+}
+
+// Validates every field of a create request against the catalog and the tenant's keys,
+// collecting all problems; returns the instance type on success.
+StatusOr<InstanceType> ValidateCreate(RequestContext& ctx, const CatalogSnapshot& catalog, const Instance& req) {
+  Validator v;
+  v.Name("name", req.name);
+  v.Labels("labels", req.labels);
+  v.Require(req.spec.user_data.size() <= kMaxUserDataBytes, "spec.user_data", "too_large",
+            "must be at most " + std::to_string(kMaxUserDataBytes) + " bytes");
+  v.Require(req.spec.ssh_key_ids.size() <= kMaxSshKeys, "spec.ssh_key_ids", "too_many",
+            "may name at most " + std::to_string(kMaxSshKeys) + " keys");
+  const InstanceType* type = catalog.Type(req.spec.instance_type);
+  v.Require(type != nullptr, "spec.instance_type", "unknown",
+            "'" + req.spec.instance_type + "' is not an instance type of this region (GET /v1/instance-types)");
+  if (type) v.Require(type->available, "spec.instance_type", "unavailable", "'" + type->id + "' is not offered any more");
+  const Image* image = catalog.FindImage(req.spec.image);
+  v.Require(image != nullptr, "spec.image", "unknown", "'" + req.spec.image + "' is not an image of this region (GET /v1/images)");
+  if (image) {
+    v.Require(image->status == "available", "spec.image", "deprecated", "'" + image->id + "' is deprecated");
+    const bool fits = image->gpu_types.empty() || !type ||
+                      std::find(image->gpu_types.begin(), image->gpu_types.end(), type->gpu_type) != image->gpu_types.end();
+    v.Require(fits, "spec.image", "incompatible",
+              "'" + image->id + "' does not support the " + (type ? type->gpu_type : std::string()) + " GPU");
+  }
+  if (req.spec.zone) {
+    const Zone* zone = catalog.FindZone(*req.spec.zone);
+    v.Require(zone != nullptr, "spec.zone", "unknown", "'" + *req.spec.zone + "' is not a zone of " + catalog.region.id);
+    if (zone) v.Require(zone->status == "available", "spec.zone", "unavailable", "is not taking new instances");
+  }
+  std::vector<std::string> well_formed;
+  for (std::size_t i = 0; i < req.spec.ssh_key_ids.size(); ++i) {
+    const std::string& id = req.spec.ssh_key_ids[i];
+    const bool ok = SshKeyId::Parse(id).ok();
+    v.Require(ok, "spec.ssh_key_ids[" + std::to_string(i) + "]", "invalid", "is not an SSH key id");
+    if (ok) well_formed.push_back(id);
+  }
+  ASSIGN_OR_RETURN(auto missing, storage::MissingSshKeys(ctx.Tx(), *ctx.tenant, well_formed));
+  for (const auto& id : missing) v.Require(false, "spec.ssh_key_ids", "not_found", id + " is not an SSH key of this tenant");
+  RETURN_IF_ERROR(v.status());
+  return *type;
+}
+
+StatusOr<http::HttpResponse> Act(RequestContext& ctx, storage::InstanceAction action, const char* reason,
+                                 const char* message) {
+  ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
+  bool changed = false;
+  ASSIGN_OR_RETURN(Instance i, storage::ApplyInstanceAction(ctx.Tx(), *ctx.tenant, id, action, &changed));
+  if (changed) {
+    RETURN_IF_ERROR(Event(ctx.Tx(), i, reason, message));
+    RETURN_IF_ERROR(Record(ctx.Tx(), i, "MODIFIED"));
+  }
+  ctx.audit = {"instance", id.str(),
+               boost::json::object{{"generation", i.generation}, {"desired_state", i.spec.desired_state},
+                                   {"changed", changed}},
+               std::nullopt};
+  return InstanceResponse(202, i);
+}
+
+}  // namespace
+
+Handler CreateInstance(const Services& services) {
+  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(Instance req, ctx.Body<Instance>());
+    storage::Tx& tx = ctx.Tx();
+    ASSIGN_OR_RETURN(auto catalog, services.catalog->Get(ctx.Tx()));
+    ASSIGN_OR_RETURN(InstanceType type, ValidateCreate(ctx, *catalog, req));
+
+    // Data residency: workloads of a tenant stay in its jurisdiction.
+    const std::string& jurisdiction = ctx.principal.tenant.jurisdiction;
+    if (catalog->region.jurisdiction != jurisdiction) {
+      return PermissionDenied("tenant " + ctx.tenant->str() + " must keep its workloads in " + jurisdiction +
+                                  "; region " + catalog->region.id + " is in " + catalog->region.jurisdiction,
+                              "residency_violation");
+    }
+
+    // Exact admission: the tenant's quota rows stay locked until this transaction ends.
+    RETURN_IF_ERROR(storage::Admit(tx, *ctx.tenant, storage::InstanceFootprint(type)));
+
+    // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
+    // place it now; it waits, and says where something could be placed instead.
+    Instance i = req;
+    i.id = InstanceId::Generate();
+    i.tenant_id = *ctx.tenant;
+    i.status = InstanceStatus{};
+    ASSIGN_OR_RETURN(auto zones, storage::Availability(tx, type));
+    bool placeable = false;
+    for (const auto& z : zones) placeable = placeable || (z.available > 0 && (!req.spec.zone || z.zone == *req.spec.zone));
+    Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
+    if (!placeable) {
+      ASSIGN_OR_RETURN(PlacementHints hints, storage::Hints(tx, type, req.spec.zone));
+      std::string where = "no zone", alternatives;
+      for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
+      for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;
+      scheduled.reason = "InsufficientCapacity";
+      scheduled.message = "no free capacity for " + type.id + (req.spec.zone ? " in " + *req.spec.zone : std::string()) +
+                          " now; " + where + " could place it" +
+                          (alternatives.empty() ? std::string() : "; could place now: " + alternatives) +
+                          ". It waits in the queue and starts when capacity frees.";
+      i.status.placement = hints;
+    }
+    i.status.conditions = {scheduled};
+    InstanceEvent admitted;
+    admitted.type = "Normal";
+    admitted.reason = "Admitted";
+    admitted.message = "admitted: " + type.id + (req.spec.zone ? " in " + *req.spec.zone : " in any zone") +
+                       (placeable ? "" : " (waiting for capacity)");
+    ASSIGN_OR_RETURN(Instance created, storage::InsertInstance(tx, i, type, admitted));
+    RETURN_IF_ERROR(Record(tx, created, "ADDED"));
+    ctx.audit = {"instance", created.id.str(),
+                 boost::json::object{{"name", created.name},
+                                     {"instance_type", created.spec.instance_type},
+                                     {"image", created.spec.image},
+                                     {"zone", created.spec.zone ? boost::json::value(*created.spec.zone) : nullptr},
+                                     {"labels", ToJson(created.labels)}},
+                 std::nullopt};
+    return InstanceResponse(202, created);
+  };
+}
+
+Handler ListInstances() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    storage::InstanceFilter f;
+    if (auto v = ctx.request.Query("phase")) f.phase = std::string(*v);
+    if (auto v = ctx.request.Query("zone")) f.zone = std::string(*v);
+    if (auto v = ctx.request.Query("instance_type")) f.instance_type = std::string(*v);
+    if (auto v = ctx.request.Query("include_deleted")) f.include_deleted = *v == "true";
+    ASSIGN_OR_RETURN(auto page, storage::ListInstances(ctx.Tx(), *ctx.tenant, f, q));
+    return PageResponse(std::move(page));
+  };
+}
+
+Handler GetInstance() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
+    ASSIGN_OR_RETURN(Instance i, storage::GetInstance(ctx.Tx(), *ctx.tenant, id, /*include_deleted=*/true));
+    http::HttpResponse res = Json(200, i);
+    return WithEtag(res, i.resource_version);
+  };
+}
+
+Handler PatchInstance() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
+    ASSIGN_OR_RETURN(InstancePatch patch, ctx.Body<InstancePatch>());
+    ASSIGN_OR_RETURN(auto if_match, ctx.IfMatch());
+    ASSIGN_OR_RETURN(Instance before, storage::GetInstance(ctx.Tx(), *ctx.tenant, id));
+    if (if_match && *if_match != before.resource_version) {
+      return FailedPrecondition("instance " + id.str() + " is at version " + std::to_string(before.resource_version) +
+                                    ", not " + std::to_string(*if_match),
+                                "precondition_failed");
+    }
+    Instance after = before;
+    Validator v;
+    if (patch.name) {
+      after.name = *patch.name;
+      v.Name("name", after.name);
+    }
+    if (patch.labels) {
+      for (const auto& [k, val] : *patch.labels) {
+        if (val.is_null()) {
+          after.labels.erase(std::string(k));
+        } else if (val.is_string()) {
+          after.labels[std::string(k)] = std::string(val.get_string());
+        } else {
+          v.Require(false, "labels." + std::string(k), "invalid_type", "must be a string, or null to remove it");
+        }
+      }
+      v.Labels("labels", after.labels);
+    }
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Instance updated, storage::UpdateInstanceMeta(ctx.Tx(), after, before.resource_version));
+    RETURN_IF_ERROR(Record(ctx.Tx(), updated, "MODIFIED"));
+    boost::json::object changes;
+    if (before.name != updated.name) changes["name"] = boost::json::object{{"from", before.name}, {"to", updated.name}};
+    if (before.labels != updated.labels) {
+      changes["labels"] = boost::json::object{{"from", ToJson(before.labels)}, {"to", ToJson(updated.labels)}};
+    }
+    ctx.audit = {"instance", id.str(), std::move(changes), std::nullopt};
+    http::HttpResponse res = Json(200, updated);
+    return WithEtag(res, updated.resource_version);
+  };
+}
+
+Handler StopInstance() {
+  return [](RequestContext& ctx) { return Act(ctx, storage::InstanceAction::kStop, "StopRequested", "stop requested"); };
+}
+
+Handler StartInstance() {
+  return [](RequestContext& ctx) {
+    return Act(ctx, storage::InstanceAction::kStart, "StartRequested", "start requested");
+  };
+}
+
+Handler RebootInstance() {
+  return [](RequestContext& ctx) {
+    return Act(ctx, storage::InstanceAction::kReboot, "RebootRequested", "reboot requested");
+  };
+}
+
+Handler DeleteInstance() {
+  return [](RequestContext& ctx) {
+    return Act(ctx, storage::InstanceAction::kDelete, "DeletionRequested", "deletion requested");
+  };
+}
+
+Handler ListInstanceEvents() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
+    RETURN_IF_ERROR(storage::GetInstance(ctx.Tx(), *ctx.tenant, id, true).status());
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    if (q.after && q.after->find_first_not_of("0123456789") != std::string::npos) {
+      return ValidationFailed({{"page_token", "invalid", "page_token is not a token returned by this API"}});
+    }
+    ASSIGN_OR_RETURN(auto page, storage::ListInstanceEvents(ctx.Tx(), *ctx.tenant, id, q));
+    return PageResponse(std::move(page));
+  };
+}
+
+}  // namespace gaon::api

@@ -1,0 +1,137 @@
+#include "core/catalog_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "core/iso.h"
+
+namespace gaon {
+namespace {
+
+Status Bad(const std::string& where, const std::string& what) {
+  return InvalidArgument("catalog: " + where + ": " + what, "invalid_catalog");
+}
+
+// Reads `key` of `node` into `out`; `where` names the entry for error messages.
+template <typename T>
+Status Get(const YAML::Node& node, const char* key, T* out, const std::string& where, bool required = true) {
+  const YAML::Node v = node[key];
+  if (!v) return required ? Bad(where, std::string(key) + " is required") : Status::Ok();
+  try {
+    *out = v.as<T>();
+  } catch (const YAML::Exception&) {
+    return Bad(where, std::string(key) + " has the wrong type");
+  }
+  return Status::Ok();
+}
+
+Status CheckId(const std::string& id, const std::string& where) {
+  if (id.empty() || id.size() > 63) return Bad(where, "id must be 1–63 characters");
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+      return Bad(where, "id '" + id + "' may only hold lowercase letters, digits, '-' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Catalog> LoadCatalog(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Bad(path, "cannot read the file");
+  } catch (const YAML::Exception& e) {
+    return Bad(path, std::string("malformed YAML: ") + e.what());
+  }
+  Catalog c;
+  const YAML::Node region = root["region"];
+  if (!region || !region.IsMap()) return Bad(path, "region is required");
+  RETURN_IF_ERROR(Get(region, "id", &c.region.id, "region"));
+  RETURN_IF_ERROR(CheckId(c.region.id, "region"));
+  RETURN_IF_ERROR(Get(region, "display_name", &c.region.display_name, "region"));
+  RETURN_IF_ERROR(Get(region, "jurisdiction", &c.region.jurisdiction, "region"));
+  if (!IsCountryCode(c.region.jurisdiction)) return Bad("region", "jurisdiction must be an ISO 3166-1 alpha-2 code");
+  RETURN_IF_ERROR(Get(region, "time_zone", &c.region.time_zone, "region"));
+  std::set<std::string> zone_ids;
+  for (const auto& z : region["zones"]) {
+    Zone zone;
+    const std::string where = "zone " + std::to_string(zone_ids.size() + 1);
+    RETURN_IF_ERROR(Get(z, "id", &zone.id, where));
+    RETURN_IF_ERROR(CheckId(zone.id, where));
+    if (zone.id.rfind(c.region.id, 0) != 0) return Bad(where, "zone " + zone.id + " must start with the region id");
+    RETURN_IF_ERROR(Get(z, "display_name", &zone.display_name, where));
+    RETURN_IF_ERROR(Get(z, "status", &zone.status, where, false));
+    if (zone.status != "available" && zone.status != "unavailable") return Bad(where, "status must be available or unavailable");
+    if (!zone_ids.insert(zone.id).second) return Bad(where, "duplicate zone " + zone.id);
+    c.region.zones.push_back(zone);
+  }
+  if (c.region.zones.empty()) return Bad("region", "at least one zone is required");
+
+  std::set<std::string> gpu_ids;
+  for (const auto& g : root["gpu_types"]) {
+    GpuType t;
+    RETURN_IF_ERROR(Get(g, "id", &t.id, "gpu_types"));
+    const std::string where = "gpu type " + t.id;
+    RETURN_IF_ERROR(CheckId(t.id, where));
+    RETURN_IF_ERROR(Get(g, "display_name", &t.display_name, where));
+    RETURN_IF_ERROR(Get(g, "vendor", &t.vendor, where));
+    RETURN_IF_ERROR(Get(g, "architecture", &t.architecture, where));
+    RETURN_IF_ERROR(Get(g, "memory_gib", &t.memory_gib, where));
+    RETURN_IF_ERROR(Get(g, "interconnect", &t.interconnect, where));
+    RETURN_IF_ERROR(Get(g, "mig_profiles", &t.mig_profiles, where, false));
+    if (t.memory_gib <= 0) return Bad(where, "memory_gib must be positive");
+    if (!gpu_ids.insert(t.id).second) return Bad(where, "duplicate id");
+    c.gpu_types.push_back(t);
+  }
+  std::set<std::string> type_ids;
+  for (const auto& n : root["instance_types"]) {
+    InstanceType t;
+    RETURN_IF_ERROR(Get(n, "id", &t.id, "instance_types"));
+    const std::string where = "instance type " + t.id;
+    RETURN_IF_ERROR(CheckId(t.id, where));
+    RETURN_IF_ERROR(Get(n, "display_name", &t.display_name, where));
+    RETURN_IF_ERROR(Get(n, "gpu_type", &t.gpu_type, where));
+    RETURN_IF_ERROR(Get(n, "gpu_count", &t.gpu_count, where));
+    RETURN_IF_ERROR(Get(n, "vcpus", &t.vcpus, where));
+    RETURN_IF_ERROR(Get(n, "memory_gib", &t.memory_gib, where));
+    RETURN_IF_ERROR(Get(n, "local_nvme_gib", &t.local_nvme_gib, where, false));
+    RETURN_IF_ERROR(Get(n, "network_gbps", &t.network_gbps, where, false));
+    RETURN_IF_ERROR(Get(n, "available", &t.available, where, false));
+    if (!gpu_ids.count(t.gpu_type)) return Bad(where, "unknown gpu_type " + t.gpu_type);
+    if (t.gpu_count <= 0 || t.vcpus <= 0 || t.memory_gib <= 0) {
+      return Bad(where, "gpu_count, vcpus and memory_gib must be positive");
+    }
+    if (!type_ids.insert(t.id).second) return Bad(where, "duplicate id");
+    c.instance_types.push_back(t);
+  }
+  std::set<std::string> image_ids;
+  for (const auto& n : root["images"]) {
+    Image im;
+    RETURN_IF_ERROR(Get(n, "id", &im.id, "images"));
+    const std::string where = "image " + im.id;
+    RETURN_IF_ERROR(CheckId(im.id, where));
+    RETURN_IF_ERROR(Get(n, "display_name", &im.display_name, where));
+    RETURN_IF_ERROR(Get(n, "os", &im.os, where));
+    RETURN_IF_ERROR(Get(n, "os_version", &im.os_version, where));
+    RETURN_IF_ERROR(Get(n, "cuda_version", &im.cuda_version, where));
+    RETURN_IF_ERROR(Get(n, "driver_version", &im.driver_version, where));
+    RETURN_IF_ERROR(Get(n, "gpu_types", &im.gpu_types, where, false));
+    RETURN_IF_ERROR(Get(n, "status", &im.status, where, false));
+    for (const auto& g : im.gpu_types) {
+      if (!gpu_ids.count(g)) return Bad(where, "unknown gpu type " + g);
+    }
+    if (im.status != "available" && im.status != "deprecated") return Bad(where, "status must be available or deprecated");
+    if (!image_ids.insert(im.id).second) return Bad(where, "duplicate id");
+    c.images.push_back(im);
+  }
+  if (c.gpu_types.empty() || c.instance_types.empty() || c.images.empty()) {
+    return Bad(path, "gpu_types, instance_types and images must not be empty");
+  }
+  return c;
+}
+
+}  // namespace gaon

@@ -1,0 +1,74 @@
+// ChangeFeed: one dedicated PostgreSQL connection that LISTENs on the change channel and wakes
+// whoever waits for a tenant's changes (watch streams now, controllers later).
+//
+// Notifications are hints, never the data: waiters re-read the changes table after waking, and
+// wake anyway after their timeout, so a notification lost while the connection was down costs
+// latency, not correctness. After a reconnect every waiter is woken to re-read.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "gaon/status.h"
+
+namespace gaon::storage {
+
+struct ChangeNotice {
+  std::string tenant;
+  std::int64_t seq = 0;
+  std::string kind;
+  std::string resource_id;
+};
+
+class ChangeFeed {
+ public:
+  // Starts the listening thread; it connects (and reconnects) on its own.
+  explicit ChangeFeed(const DatabaseConfig& config);
+  ~ChangeFeed();
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
+
+  // Blocks until a change of `tenant` newer than `after_seq` was announced, the feed
+  // reconnected, Stop() was called, or `timeout` passed. True when there may be news.
+  bool Wait(const std::string& tenant, std::int64_t after_seq, std::chrono::milliseconds timeout);
+  // Calls `fn` (on the feed's thread) for every notice; for the controllers.
+  void Subscribe(std::function<void(const ChangeNotice&)> fn);
+  // Calls `fn` (on the feed's thread) with the payload of every notification on gaon_auth
+  // (credentials, users or tenants whose authentication data changed).
+  void SubscribeAuth(std::function<void(const std::string&)> fn);
+  // Calls `fn(true)` whenever the feed (re)connects and `fn(false)` when it loses the
+  // connection: while it is down, notifications may be missed.
+  void OnConnection(std::function<void(bool)> fn);
+  // True once the connection is listening.
+  bool listening() const;
+  void Stop();
+
+ private:
+  void Run();
+  void Deliver(const ChangeNotice& n);
+
+  const DatabaseConfig config_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::int64_t> latest_;  // newest announced seq per tenant
+  std::uint64_t epoch_ = 0;                      // bumped on every (re)connect
+  bool listening_ = false;
+  bool stop_ = false;
+  std::vector<std::function<void(const ChangeNotice&)>> subscribers_;
+  std::vector<std::function<void(const std::string&)>> auth_subscribers_;
+  std::vector<std::function<void(bool)>> connection_subscribers_;
+  void Announce(bool connected);
+  std::thread thread_;
+};
+
+}  // namespace gaon::storage

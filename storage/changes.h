@@ -1,0 +1,38 @@
+// The change feed: one record per write to a tenant's resources, in the same transaction, with
+// a per-tenant sequence in commit order, announced with pg_notify at commit.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+#include <vector>
+
+#include "gaon/model/compute.h"
+#include "storage/database.h"
+
+namespace gaon::storage {
+
+inline constexpr const char* kChangesChannel = "gaon_changes";
+inline constexpr const char* kAuthChannel = "gaon_auth";
+
+// Appends a change (taking the tenant's change-head row lock until commit) and queues the
+// notification "<tenant> <seq> <kind> <resource id>". Returns the change's sequence number.
+StatusOr<std::int64_t> RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
+                                    std::string_view type, std::int64_t resource_version, const boost::json::value& object);
+
+// Changes after `after_seq`, oldest first, at most `limit`.
+StatusOr<std::vector<ChangeEvent>> ListChanges(Tx& tx, const TenantId& tenant, std::int64_t after_seq, int limit);
+
+struct ChangeWindow {
+  std::int64_t oldest = 0;  // the oldest change still kept (0: none kept)
+  std::int64_t head = 0;    // the newest change
+};
+StatusOr<ChangeWindow> GetChangeWindow(Tx& tx, const TenantId& tenant);
+
+// Deletes changes older than `before` (platform access); returns how many.
+StatusOr<std::int64_t> PurgeChanges(Tx& tx, Timestamp before);
+
+// Inserts the change head of a new tenant.
+Status InitChangeHead(Tx& tx, const TenantId& tenant);
+
+}  // namespace gaon::storage

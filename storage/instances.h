@@ -1,0 +1,49 @@
+// GPU instances repository. The API writes spec (and the initial status at admission); the
+// controllers write status. Every function runs in the caller's transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gaon/model/compute.h"
+#include "storage/database.h"
+#include "storage/query.h"
+#include "storage/quotas.h"
+
+namespace gaon::storage {
+
+// What an instance of `type` counts for against quotas.
+Footprint InstanceFootprint(const InstanceType& type);
+
+// Inserts an admitted instance (id, name, spec, labels and the initial status set by the
+// caller) and its first event, in one statement. AlreadyExists("name_taken") when a live
+// instance of the tenant has the name.
+StatusOr<Instance> InsertInstance(Tx& tx, const Instance& instance, const InstanceType& type,
+                                  const InstanceEvent& first_event);
+// NotFound unless the tenant has it (tombstones included only when asked).
+StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted = false);
+
+struct InstanceFilter {
+  std::optional<std::string> phase;
+  std::optional<std::string> zone;
+  std::optional<std::string> instance_type;
+  bool include_deleted = false;
+};
+StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const InstanceFilter& filter, const ListQuery& q);
+
+// Name and labels. FailedPrecondition("precondition_failed") on a version mismatch;
+// AlreadyExists("name_taken") on a name clash.
+StatusOr<Instance> UpdateInstanceMeta(Tx& tx, const Instance& updated, std::int64_t expected_version);
+
+enum class InstanceAction { kStop, kStart, kReboot, kDelete };
+// Changes spec for an action and bumps generation (and resource_version). Idempotent: stopping
+// a stopped instance, or deleting one being deleted, changes nothing and returns it as is.
+// FailedPrecondition("instance_deleting") for start/stop/reboot of an instance being deleted.
+StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const InstanceId& id, InstanceAction action,
+                                       bool* changed);
+
+Status AddInstanceEvent(Tx& tx, const TenantId& tenant, const InstanceId& id, const InstanceEvent& e);
+StatusOr<Page<InstanceEvent>> ListInstanceEvents(Tx& tx, const TenantId& tenant, const InstanceId& id, const ListQuery& q);
+
+}  // namespace gaon::storage

@@ -1,0 +1,516 @@
+// End-to-end: the catalog, SSH keys, quotas with exact admission, GPU instances and watch.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/support/cloud.h"
+#include "tests/support/sse_client.h"
+#include "tests/support/test_keys.h"
+
+using namespace gaon::test;
+
+namespace {
+
+boost::json::value J(const HttpResult& r) { return r.Json(); }
+std::string S(const boost::json::value& v) { return std::string(v.as_string()); }
+
+std::string InstanceBody(const std::string& name, const std::string& type = "gpu.h100.1x", const std::string& extra = "") {
+  return R"({"name":")" + name + R"(","spec":{"instance_type":")" + type +
+         R"(","image":"ubuntu-24.04-cuda-12.8")" + extra + "}}";
+}
+
+std::string LiveCount(TestCloud& c, const std::string& tenant) {
+  return c.db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM instances WHERE tenant_id = '" + tenant +
+                           "' AND deleted_at IS NULL");
+}
+
+}  // namespace
+
+TEST_CASE("the catalog lists the region, GPU types, instance types with availability, and images", "[e2e][catalog]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("shopper");
+  const std::string key = c->CreateKey(t, "tenant-viewer");
+  auto regions = c->Call("GET", "/v1/regions", key);
+  REQUIRE(regions.status == 200);
+  const auto region = J(regions).at("items").at(0);
+  CHECK(S(region.at("id")) == "kr-central-1");
+  CHECK(S(region.at("jurisdiction")) == "KR");
+  CHECK(region.at("zones").as_array().size() == 3);
+
+  auto gpus = c->Call("GET", "/v1/gpu-types", key);
+  CHECK(gpus.body.find("h100-80gb-sxm") != std::string::npos);
+  CHECK(gpus.body.find("7g.80gb") != std::string::npos);
+  auto images = c->Call("GET", "/v1/images", key);
+  CHECK(images.body.find("ubuntu-24.04-cuda-12.8") != std::string::npos);
+
+  // No hosts yet: nothing can be placed anywhere.
+  auto before = c->Call("GET", "/v1/instance-types/gpu.h100.8x", key);
+  REQUIRE(before.status == 200);
+  const auto before_json = J(before);
+  for (const auto& z : before_json.at("availability").as_array()) CHECK(z.at("available").as_int64() == 0);
+  c->AddNode("kr-central-1a", "h100-80gb-sxm", 8);
+  c->AddNode("kr-central-1a", "h100-80gb-sxm", 8);
+  c->AddNode("kr-central-1b", "h100-80gb-sxm", 8);
+  auto types = c->Call("GET", "/v1/instance-types?gpu_type=h100-80gb-sxm", key);
+  REQUIRE(types.status == 200);
+  std::map<std::string, std::map<std::string, std::int64_t>> avail;
+  const auto types_json = J(types);
+  for (const auto& it : types_json.at("items").as_array()) {
+    CHECK(S(it.at("gpu_type")) == "h100-80gb-sxm");
+    for (const auto& z : it.at("availability").as_array()) avail[S(it.at("id"))][S(z.at("zone"))] = z.at("available").as_int64();
+  }
+  CHECK(avail["gpu.h100.8x"]["kr-central-1a"] == 2);
+  CHECK(avail["gpu.h100.8x"]["kr-central-1b"] == 1);
+  CHECK(avail["gpu.h100.8x"]["kr-central-1c"] == 0);
+  CHECK(avail["gpu.h100.1x"]["kr-central-1a"] == 16);
+  CHECK(c->Call("GET", "/v1/instance-types/gpu.nope", key).status == 404);
+  CHECK(c->Call("GET", "/v1/regions", "").status == 401);
+}
+
+TEST_CASE("SSH keys are validated, fingerprinted like ssh-keygen, and never duplicated", "[e2e][ssh]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("sshers");
+  const std::string dev = c->CreateKey(t, "tenant-member");
+  auto created = c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev,
+                         R"({"name":"laptop","public_key":")" + std::string(kTestEd25519) + R"("})");
+  REQUIRE(created.status == 201);
+  CHECK(S(J(created).at("fingerprint")) == kTestEd25519Fingerprint);
+  CHECK(S(J(created).at("key_type")) == "ssh-ed25519");
+  CHECK(J(created).at("bits").as_int64() == 256);
+  CHECK(S(J(created).at("comment")) == "alice@laptop");
+  const std::string id = S(J(created).at("id"));
+
+  auto dup = c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev,
+                     R"({"name":"again","public_key":")" + std::string(kTestEd25519) + R"("})");
+  CHECK(dup.status == 409);
+  CHECK(S(J(dup).at("errors").at(0).at("field")) == "public_key");
+  auto same_name = c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev,
+                           R"({"name":"laptop","public_key":")" + std::string(kTestRsa3072) + R"("})");
+  CHECK(same_name.status == 409);
+  auto weak = c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev,
+                      R"({"name":"old","public_key":")" + std::string(kTestRsa1024) + R"("})");
+  CHECK(weak.status == 400);
+  CHECK(S(J(weak).at("errors").at(0).at("field")) == "public_key");
+  CHECK(c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev, R"({"name":"x","public_key":"ssh-ed25519 garbage"})").status == 400);
+
+  // Another tenant may register the same key.
+  const std::string t2 = c->CreateTenant("sshers-two");
+  CHECK(c->Op("POST", "/v1/tenants/" + t2 + "/ssh-keys", R"({"name":"laptop","public_key":")" + std::string(kTestEd25519) + R"("})")
+            .status == 201);
+
+  CHECK(J(c->Call("GET", "/v1/tenants/" + t + "/ssh-keys", dev)).at("items").as_array().size() == 1);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/ssh-keys/" + id, dev).status == 200);
+  CHECK(c->Call("DELETE", "/v1/tenants/" + t + "/ssh-keys/" + id, dev).status == 204);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/ssh-keys/" + id, dev).status == 404);
+}
+
+TEST_CASE("tenants read their quotas; operators set them; requests for more are approved or denied", "[e2e][quotas]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("quoted");
+  const std::string admin = c->CreateKey(t, "tenant-admin");
+  auto q = c->Call("GET", "/v1/tenants/" + t + "/quotas", admin);
+  REQUIRE(q.status == 200);
+  std::map<std::string, std::int64_t> limits;
+  const auto q_json = J(q);
+  for (const auto& it : q_json.at("items").as_array()) limits[S(it.at("dimension"))] = it.at("limit").as_int64();
+  CHECK(limits == std::map<std::string, std::int64_t>{{"instances", 20}, {"gpus", 16}, {"vcpus", 512}, {"memory_gib", 4096}, {"endpoints", 5}});
+
+  CHECK(c->Call("PUT", "/v1/admin/tenants/" + t + "/quotas", admin, R"({"limits":{"gpus":64}})").status == 403);
+  auto set = c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus":8,"gpus.h100-80gb-sxm":4}})");
+  REQUIRE(set.status == 200);
+  CHECK(set.body.find(R"("dimension":"gpus.h100-80gb-sxm","limit":4)") != std::string::npos);
+  auto bad = c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus.tpu":4,"vcpus":-1,"instances":null}})");
+  CHECK(bad.status == 400);
+  CHECK(J(bad).at("errors").as_array().size() == 3);
+
+  auto not_more = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
+                          R"({"dimension":"gpus","requested_limit":8,"reason":"same"})");
+  CHECK(not_more.status == 400);
+  auto asked = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
+                       R"({"dimension":"gpus","requested_limit":32,"reason":"fine-tuning EXAONE for a public-sector pilot"})");
+  REQUIRE(asked.status == 201);
+  const std::string req = S(J(asked).at("id"));
+  CHECK(S(J(asked).at("state")) == "pending");
+  CHECK(J(asked).at("previous_limit").as_int64() == 8);
+  auto pending = c->Op("GET", "/v1/admin/quota-requests?state=pending");
+  REQUIRE(pending.status == 200);
+  CHECK(pending.body.find(req) != std::string::npos);
+
+  auto approved = c->Op("POST", "/v1/admin/tenants/" + t + "/quota-requests/" + req + ":approve", R"({"limit":24,"note":"24 for now"})");
+  REQUIRE(approved.status == 200);
+  CHECK(S(J(approved).at("state")) == "approved");
+  CHECK(J(approved).at("approved_limit").as_int64() == 24);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/quotas", admin).body.find(R"("dimension":"gpus","limit":24)") != std::string::npos);
+  CHECK(c->Op("POST", "/v1/admin/tenants/" + t + "/quota-requests/" + req + ":deny", "{}").status == 409);
+
+  auto second = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
+                        R"({"dimension":"instances","requested_limit":500,"reason":"batch"})");
+  const std::string req2 = S(J(second).at("id"));
+  auto denied = c->Op("POST", "/v1/admin/tenants/" + t + "/quota-requests/" + req2 + ":deny", R"({"note":"no capacity this quarter"})");
+  CHECK(S(J(denied).at("state")) == "denied");
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/quotas", admin).body.find(R"("dimension":"instances","limit":20)") != std::string::npos);
+  // Both decisions are in the tenant's audit log with the operator's reason.
+  auto events = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=quota_requests.approve", admin);
+  REQUIRE(J(events).at("items").as_array().size() == 1);
+  CHECK(J(events).at("items").at(0).as_object().contains("operator_reason"));
+}
+
+TEST_CASE("200 parallel creates against a 10-GPU quota admit exactly 10", "[e2e][quotas][concurrency]") {
+  auto c = TestCloud::Start({.env = {{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}});
+  const std::string t = c->CreateTenant("racer");
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas",
+                R"({"limits":{"gpus":10,"instances":1000,"vcpus":100000,"memory_gib":1000000}})").status == 200);
+  const std::string key = c->CreateKey(t, "tenant-member");
+  std::vector<HttpResult> results(200);
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 200; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      results[static_cast<std::size_t>(i)] = c->Call("POST", "/v1/tenants/" + t + "/instances", key,
+                                                     InstanceBody("racer-" + std::to_string(i)));
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+  int admitted = 0, refused = 0;
+  for (const auto& r : results) {
+    if (r.status == 202) {
+      ++admitted;
+    } else {
+      INFO(r.status << " " << r.body);
+      REQUIRE(r.status == 409);
+      const auto p = J(r);
+      CHECK(S(p.at("code")) == "quota_exceeded");
+      CHECK(S(p.at("dimension")) == "gpus");
+      CHECK(p.at("limit").as_int64() == 10);
+      CHECK(p.at("used").as_int64() == 10);
+      CHECK(p.at("requested").as_int64() == 1);
+      ++refused;
+    }
+  }
+  CHECK(admitted == 10);
+  CHECK(refused == 190);
+  CHECK(LiveCount(*c, t) == "10");
+  // Usage is exactly the sum over live instances.
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT used FROM quota_usage WHERE tenant_id = '" + t + "' AND dimension = 'gpus'") ==
+        c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT sum(gpu_count) FROM instances WHERE tenant_id = '" + t + "' AND deleted_at IS NULL"));
+}
+
+TEST_CASE("parallel creates of mixed GPU types respect both the total and the per-type limit", "[e2e][quotas][concurrency]") {
+  auto c = TestCloud::Start({.env = {{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}});
+  const std::string t = c->CreateTenant("mixer");
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas",
+                R"({"limits":{"gpus":20,"gpus.h100-80gb-sxm":6,"instances":1000,"vcpus":100000,"memory_gib":1000000}})").status == 200);
+  const std::string key = c->CreateKey(t, "tenant-member");
+  std::vector<HttpResult> results(200);
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 200; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      const std::string type = i % 2 ? "gpu.a100.1x" : "gpu.h100.1x";
+      results[static_cast<std::size_t>(i)] = c->Call("POST", "/v1/tenants/" + t + "/instances", key,
+                                                     InstanceBody("mix-" + std::to_string(i), type));
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+  int admitted = 0;
+  std::set<std::string> refused_by;
+  for (const auto& r : results) {
+    if (r.status == 202) ++admitted;
+    else if (r.status == 409) refused_by.insert(S(J(r).at("dimension")));
+    else FAIL(r.status << " " << r.body);
+  }
+  const auto per_type = [&](const char* gpu) {
+    return c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM instances WHERE tenant_id = '" + t +
+                              "' AND gpu_type_id = '" + gpu + "'");
+  };
+  // Which limit bites first depends on arrival order; neither is ever exceeded, and with 100
+  // requests of each type the total is always reached.
+  const int h100 = std::stoi(per_type("h100-80gb-sxm"));
+  CHECK(h100 <= 6);
+  CHECK(h100 + std::stoi(per_type("a100-80gb-sxm")) == 20);
+  CHECK(admitted == 20);
+  CHECK(refused_by.count("gpus") == 1);
+  for (const auto& d : refused_by) CHECK((d == "gpus" || d == "gpus.h100-80gb-sxm"));
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT used FROM quota_usage WHERE tenant_id = '" + t +
+                           "' AND dimension = 'gpus.h100-80gb-sxm'") == std::to_string(h100));
+
+  // And the per-type limit alone: 100 more H100 requests with plenty of total quota left
+  // admit exactly up to it.
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus":1000}})").status == 200);
+  std::vector<std::thread> more;
+  std::atomic<int> extra{0};
+  for (int i = 0; i < 100; ++i) {
+    more.emplace_back([&, i] {
+      auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("h-" + std::to_string(i), "gpu.h100.1x"));
+      if (r.status == 202) ++extra;
+      else if (r.status != 409 || S(J(r).at("dimension")) != "gpus.h100-80gb-sxm") FAIL(r.status << " " << r.body);
+    });
+  }
+  for (auto& th : more) th.join();
+  CHECK(extra == 6 - h100);
+  CHECK(per_type("h100-80gb-sxm") == "6");
+}
+
+TEST_CASE("lowering a limit below usage blocks only new admissions", "[e2e][quotas]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("shrinker");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  for (int i = 0; i < 3; ++i) REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("s" + std::to_string(i))).status == 202);
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus":1}})").status == 200);
+  CHECK(LiveCount(*c, t) == "3");
+  auto quotas = c->Call("GET", "/v1/tenants/" + t + "/quotas", key);
+  CHECK(quotas.body.find(R"("dimension":"gpus","limit":1,"used":3,"remaining":0)") != std::string::npos);
+  auto refused = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("s9"));
+  CHECK(refused.status == 409);
+  CHECK(S(J(refused).at("code")) == "quota_exceeded");
+}
+
+TEST_CASE("each bad field of an instance is refused with its field and nothing is written", "[e2e][instances]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("strict");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("taken")).status == 202);
+  struct Case {
+    std::string body, field, code;
+    int status = 400;
+  };
+  const std::vector<Case> cases = {
+      {InstanceBody("a", "gpu.tpu.1x"), "spec.instance_type", "unknown"},
+      {R"({"name":"b","spec":{"instance_type":"gpu.h100.1x","image":"windows-11"}})", "spec.image", "unknown"},
+      {R"({"name":"c","spec":{"instance_type":"gpu.a100.1x","image":"ubuntu-20.04-cuda-11.8"}})", "spec.image", "deprecated"},
+      {R"({"name":"d","spec":{"instance_type":"gpu.b200.8x","image":"ubuntu-22.04-cuda-12.4"}})", "spec.image", "incompatible"},
+      {InstanceBody("e", "gpu.h100.1x", R"(,"zone":"kr-central-9z")"), "spec.zone", "unknown"},
+      {InstanceBody("f", "gpu.h100.1x", R"(,"ssh_key_ids":["not-a-key"])"), "spec.ssh_key_ids[0]", "invalid"},
+      {InstanceBody("g", "gpu.h100.1x", R"(,"ssh_key_ids":["ssh_01m8fmp20qxgr8s7bv9deyxayz"])"), "spec.ssh_key_ids", "not_found"},
+      {InstanceBody("h", "gpu.h100.1x", R"(,"user_data":")" + std::string(17000, 'x') + "\""), "spec.user_data", "too_large"},
+      {R"({"name":"i","labels":{"Bad Label":"x"},"spec":{"instance_type":"gpu.h100.1x","image":"ubuntu-24.04-cuda-12.8"}})", "labels.Bad Label", "invalid"},
+      {InstanceBody("Not_A_Name"), "name", "invalid"},
+      {R"({"name":"j"})", "spec", "required"},
+      {R"({"name":"k","spec":{"instance_type":"gpu.h100.1x","image":"ubuntu-24.04-cuda-12.8","desired_state":"stopped"}})", "spec.desired_state", "read_only"},
+      {InstanceBody("taken"), "name", "duplicate", 409},
+  };
+  for (const auto& tc : cases) {
+    auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, tc.body);
+    INFO(tc.body.substr(0, 200) << " → " << r.status << " " << r.body.substr(0, 400));
+    CHECK(r.status == tc.status);
+    bool found = false;
+    if (r.status >= 400) {
+      const auto p = J(r);
+      if (const auto* errors = p.as_object().if_contains("errors")) {
+        for (const auto& e : errors->as_array()) found = found || (S(e.at("field")) == tc.field && S(e.at("code")) == tc.code);
+      }
+    }
+    CHECK(found);
+  }
+  CHECK(LiveCount(*c, t) == "1");
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT used FROM quota_usage WHERE tenant_id = '" + t + "' AND dimension = 'instances'") == "1");
+}
+
+TEST_CASE("an instance outside the tenant's jurisdiction is refused", "[e2e][instances][residency]") {
+  auto c = TestCloud::Start();
+  const std::string thai = c->CreateTenant("bangkok-ai", "TH", "THB");
+  const std::string key = c->CreateKey(thai, "tenant-member");
+  auto r = c->Call("POST", "/v1/tenants/" + thai + "/instances", key, InstanceBody("nope"));
+  CHECK(r.status == 403);
+  CHECK(S(J(r).at("code")) == "residency_violation");
+  CHECK(LiveCount(*c, thai) == "0");
+}
+
+TEST_CASE("an instance that fits the quota but not the free capacity is admitted and says where it could go", "[e2e][instances][capacity]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("waiter");
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus":64}})").status == 200);
+  const std::string key = c->CreateKey(t, "tenant-member");
+  c->AddNode("kr-central-1b", "h100-80gb-sxm", 4);
+  auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("big", "gpu.h100.8x"));
+  REQUIRE(r.status == 202);
+  const auto status = J(r).at("status");
+  CHECK(S(status.at("phase")) == "Pending");
+  CHECK(S(status.at("conditions").at(0).at("reason")) == "InsufficientCapacity");
+  CHECK(status.at("placement").at("zones").as_array().empty());
+  CHECK(boost::json::serialize(status.at("placement").at("instance_types")) == R"(["gpu.h100.1x","gpu.h100.2x","gpu.h100.4x"])");
+  CHECK(S(status.at("conditions").at(0).at("message")).find("gpu.h100.4x") != std::string::npos);
+  // A type that fits somewhere has no hints.
+  auto small = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("small", "gpu.h100.2x"));
+  REQUIRE(small.status == 202);
+  CHECK_FALSE(J(small).at("status").as_object().contains("placement"));
+  CHECK(S(J(small).at("status").at("conditions").at(0).at("reason")) == "Pending");
+}
+
+TEST_CASE("instances are read, filtered, paged, renamed with If-Match, and acted on through spec", "[e2e][instances]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("operator-of-gpus");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  const std::string viewer = c->CreateKey(t, "tenant-viewer");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    const std::string labels = i % 2 ? R"({"team":"nlp"})" : R"({"team":"vision"})";
+    auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key,
+                     R"({"name":"box-)" + std::to_string(i) + R"(","labels":)" + labels +
+                         R"(,"spec":{"instance_type":")" + (i < 3 ? "gpu.h100.1x" : "gpu.a100.1x") +
+                         R"(","image":"ubuntu-24.04-cuda-12.8","zone":"kr-central-1a"}})");
+    REQUIRE(r.status == 202);
+    ids.push_back(S(J(r).at("id")));
+  }
+  auto got = c->Call("GET", "/v1/tenants/" + t + "/instances/" + ids[0], viewer);
+  REQUIRE(got.status == 200);
+  CHECK(got.Header("ETag") == "\"1\"");
+  CHECK_FALSE(J(got).at("spec").as_object().contains("user_data"));
+
+  auto page = c->Call("GET", "/v1/tenants/" + t + "/instances?page_size=2", viewer);
+  CHECK(J(page).at("items").as_array().size() == 2);
+  auto nlp = c->Call("GET", "/v1/tenants/" + t + "/instances?label_selector=team%3Dnlp", viewer);
+  CHECK(J(nlp).at("items").as_array().size() == 2);
+  auto a100 = c->Call("GET", "/v1/tenants/" + t + "/instances?instance_type=gpu.a100.1x", viewer);
+  CHECK(J(a100).at("items").as_array().size() == 2);
+  CHECK(J(c->Call("GET", "/v1/tenants/" + t + "/instances?zone=kr-central-1a&phase=Pending", viewer)).at("items").as_array().size() == 5);
+  CHECK(J(c->Call("GET", "/v1/tenants/" + t + "/instances?phase=Running", viewer)).at("items").as_array().empty());
+
+  auto renamed = c->Call("PATCH", "/v1/tenants/" + t + "/instances/" + ids[0], key, R"({"name":"trainer","labels":{"team":null,"owner":"kim"}})",
+                         {{"If-Match", "\"1\""}});
+  REQUIRE(renamed.status == 200);
+  CHECK(S(J(renamed).at("name")) == "trainer");
+  CHECK(J(renamed).at("labels") == boost::json::parse(R"({"owner":"kim"})"));
+  CHECK(J(renamed).at("generation").as_int64() == 1);  // metadata is not spec
+  CHECK(c->Call("PATCH", "/v1/tenants/" + t + "/instances/" + ids[0], key, R"({"name":"late"})", {{"If-Match", "\"1\""}}).status == 412);
+  CHECK(c->Call("PATCH", "/v1/tenants/" + t + "/instances/" + ids[1], key, R"({"name":"trainer"})").status == 409);
+  CHECK(c->Call("PATCH", "/v1/tenants/" + t + "/instances/" + ids[1], viewer, R"({"name":"x"})").status == 403);
+
+  auto stopped = c->Call("POST", "/v1/tenants/" + t + "/instances/" + ids[1] + ":stop", key);
+  REQUIRE(stopped.status == 202);
+  CHECK(S(J(stopped).at("spec").at("desired_state")) == "stopped");
+  CHECK(J(stopped).at("generation").as_int64() == 2);
+  auto again = c->Call("POST", "/v1/tenants/" + t + "/instances/" + ids[1] + ":stop", key);
+  CHECK(J(again).at("generation").as_int64() == 2);  // already stopping: nothing changes
+  CHECK(J(c->Call("POST", "/v1/tenants/" + t + "/instances/" + ids[1] + ":start", key)).at("generation").as_int64() == 3);
+  auto rebooted = c->Call("POST", "/v1/tenants/" + t + "/instances/" + ids[1] + ":reboot", key);
+  CHECK(J(rebooted).at("spec").at("reboot_requests").as_int64() == 1);
+
+  auto deleting = c->Call("DELETE", "/v1/tenants/" + t + "/instances/" + ids[2], key);
+  REQUIRE(deleting.status == 202);
+  CHECK(S(J(deleting).at("status").at("phase")) == "Deleting");
+  CHECK(J(deleting).at("spec").as_object().contains("instance_type"));
+  CHECK(J(deleting).as_object().contains("deletion_requested_at"));
+  auto start_deleted = c->Call("POST", "/v1/tenants/" + t + "/instances/" + ids[2] + ":start", key);
+  CHECK(start_deleted.status == 409);
+  CHECK(S(J(start_deleted).at("code")) == "instance_deleting");
+  CHECK(c->Call("DELETE", "/v1/tenants/" + t + "/instances/" + ids[2], key).status == 202);  // idempotent
+
+  auto events = c->Call("GET", "/v1/tenants/" + t + "/instances/" + ids[1] + "/events", viewer);
+  REQUIRE(events.status == 200);
+  std::vector<std::string> reasons;
+  const auto events_json = J(events);
+  for (const auto& e : events_json.at("items").as_array()) reasons.push_back(S(e.at("reason")));
+  CHECK(reasons == std::vector<std::string>{"Admitted", "StopRequested", "StartRequested", "RebootRequested"});
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/instances/inst_nope", viewer).status == 404);
+}
+
+TEST_CASE("a suspended tenant can stop and delete instances but not start or create them", "[e2e][instances]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("frozen");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("one"));
+  const std::string id = S(J(r).at("id"));
+  REQUIRE(c->Op("POST", "/v1/admin/tenants/" + t + ":suspend").status == 200);
+  CHECK(S(J(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("two"))).at("code")) == "tenant_suspended");
+  CHECK(c->Call("POST", "/v1/tenants/" + t + "/instances/" + id + ":stop", key).status == 202);
+  CHECK(c->Call("POST", "/v1/tenants/" + t + "/instances/" + id + ":start", key).status == 403);
+  CHECK(c->Call("DELETE", "/v1/tenants/" + t + "/instances/" + id, key).status == 202);
+}
+
+TEST_CASE("a tenant with live instances cannot be deleted, and the refusal names them", "[e2e][tenants]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("busy-tenant");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("keeper"));
+  const std::string id = S(J(r).at("id"));
+  auto refused = c->Op("DELETE", "/v1/admin/tenants/" + t);
+  CHECK(refused.status == 409);
+  CHECK(S(J(refused).at("code")) == "tenant_has_resources");
+  CHECK(S(J(refused).at("resources").at(0)) == "instance/" + id);
+  CHECK(S(J(refused).at("detail")).find(id) != std::string::npos);
+}
+
+TEST_CASE("a watch sees create, update and delete in order and resumes without missing one", "[e2e][watch]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("watcher");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
+  SseClient watch(c->address(), "/v1/tenants/" + t + "/events?watch=true", auth);
+  REQUIRE(watch.status() == 200);
+  auto bookmark = watch.Next();
+  REQUIRE(bookmark);
+  CHECK(bookmark->event == "BOOKMARK");
+
+  auto created = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("watched"));
+  const std::string id = S(J(created).at("id"));
+  c->Call("PATCH", "/v1/tenants/" + t + "/instances/" + id, key, R"({"labels":{"stage":"two"}})");
+  c->Call("DELETE", "/v1/tenants/" + t + "/instances/" + id, key);
+
+  auto e1 = watch.Next();
+  auto e2 = watch.Next();
+  auto e3 = watch.Next();
+  REQUIRE(e1);
+  REQUIRE(e2);
+  REQUIRE(e3);
+  CHECK(e1->event == "ADDED");
+  CHECK(e2->event == "MODIFIED");
+  CHECK(e3->event == "MODIFIED");
+  const auto o1 = boost::json::parse(e1->data), o2 = boost::json::parse(e2->data), o3 = boost::json::parse(e3->data);
+  CHECK(S(o1.at("resource_id")) == id);
+  CHECK(o1.at("object").at("resource_version").as_int64() == 1);
+  CHECK(o2.at("object").at("labels").at("stage") == "two");
+  CHECK(S(o3.at("object").at("status").at("phase")) == "Deleting");
+  CHECK(std::stoll(e1->id) < std::stoll(e2->id));
+  CHECK(std::stoll(e2->id) < std::stoll(e3->id));
+  const std::string last_seen = e2->id;
+  watch.Close();
+
+  // While disconnected, more happens.
+  auto other = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("later"));
+  const std::string other_id = S(J(other).at("id"));
+  SseClient resumed(c->address(), "/v1/tenants/" + t + "/events?watch=true",
+                    {{"Authorization", "Bearer " + key}, {"Last-Event-ID", last_seen}});
+  REQUIRE(resumed.status() == 200);
+  std::vector<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto e = resumed.Next();
+    REQUIRE(e);
+    if (e->event == "BOOKMARK") continue;
+    seen.push_back(S(boost::json::parse(e->data).at("resource_id")) + "/" + e->event);
+  }
+  CHECK(seen == std::vector<std::string>{id + "/MODIFIED", other_id + "/ADDED"});
+
+  // A resume point older than what is kept is 410: list again.
+  c->db().OwnerQuery("SET gaon.platform = 'on'; DELETE FROM changes WHERE tenant_id = '" + t + "' AND seq < 4");
+  SseClient expired(c->address(), "/v1/tenants/" + t + "/events?watch=true", {{"Authorization", "Bearer " + key}, {"Last-Event-ID", "1"}});
+  CHECK(expired.status() == 410);
+  // Without watch=true the same resource is a page of changes.
+  auto listed = c->Call("GET", "/v1/tenants/" + t + "/events", key);
+  REQUIRE(listed.status == 200);
+  CHECK(J(listed).at("items").as_array().size() == 1);
+  CHECK(listed.Header("X-Gaon-Change-Head") == "4");
+}
+
+TEST_CASE("watch streams end when gaond shuts down", "[e2e][watch][shutdown]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("closing");
+  const std::string key = c->CreateKey(t, "tenant-viewer");
+  SseClient watch(c->address(), "/v1/tenants/" + t + "/events?watch=true", {{"Authorization", "Bearer " + key}});
+  REQUIRE(watch.status() == 200);
+  REQUIRE(watch.Next());
+  c->gaond().Signal(SIGTERM);
+  CHECK(c->gaond().Wait(std::chrono::seconds(10)) == 0);
+  CHECK_FALSE(watch.Next(std::chrono::seconds(2)));
+}

@@ -1,0 +1,9 @@
+// SSH public keys made with ssh-keygen, with the fingerprints it printed, for tests.
+#pragma once
+
+namespace gaon::test {
+inline constexpr const char* kTestEd25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINTZIl7LaQ95gSKT3BLc3oE2MO/bpL4Wu0DPS4kx41eS alice@laptop";
+inline constexpr const char* kTestEd25519Fingerprint = "SHA256:Jo8eNY8qBPvulanxnEpUyPrJqfzl3mqalpo1iskccEQ";
+inline constexpr const char* kTestRsa3072 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQDnoVCwJMb13UgXsSoSAa5AgLqf7+ns5PGmvehugjmvwLKEjfOmnQB3Pdl58m10oDclqlFRBFVIegO/lT+hta7RBsKc7J0y66z0AMbtia8PrRK8etulJ3d8Ojx3J4yyOipa9W7tYrih0R8O80OR4WrFGShGRwagqim/ZvaVIj46K0GQXu8HfLvyPFKTT/PvyPW6QVirfxwBbaTid1vX7nHZfeo3dpMsnvcitVUGqUW5eXLgPFfr7Yp/mQ9jlqugbIvTW3nKNViDxnR8pYL+ryNO43Efr19GGsvh5acHHKW5QR+edCSQl+iNY/oWQ8NiJhCe3jln8UuYN7oU7Qtolck5yLRz/8kHVdRTXYyPr2GLwoAlQlBY9VnZizqYs45AM4ZV/tPlyn8FPmCWdKrW78pMNqNJtIoUm4c7NNGWuz9divjlbOI9uSLplE0ymZj6GGyoQbFk7l34rHsqu1AVByHtDKsKFw0h4aWBSEf1uUrnU2yvZGFP3y5Zlaqq8UELxxE=";
+inline constexpr const char* kTestRsa1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDkAGprFolk6lMiwDm1S7DS6mSSAmQ1SHE9CRdWSYBxK9Es5rb0og/IcDgqkAqPYfJZlDJb49USNUuplfin7xbpK63841kFIFsnctvQu2bxhF9YQUxfmYlfn4RIpLvVkTPEqJisF6shVBUFe10sfc4Jq5d+i8aUVJqhd97wTUmC8w== root@vm";
+}  // namespace gaon::test
