@@ -219,7 +219,7 @@ struct App::Impl {
           ctx.principal = {};
           RETURN_IF_ERROR(Admit(ctx, creds, lookup, tx));
           if (!ctx.principal.platform_admin) return Status::Ok();
-          return storage::AppendAuditEvent(tx, MakeEvent(ctx, 200, SuccessChain(ctx))).status();
+          return storage::AppendAuditEvent(tx, MakeEvent(ctx, 200, SuccessChain(ctx)));
         });
         if (!admitted.ok()) return Finish(ctx, admitted, &creds);
       }
@@ -313,7 +313,7 @@ struct App::Impl {
 
     ASSIGN_OR_RETURN(http::HttpResponse res, route.handler(ctx));
     if (route.mutating() || ctx.principal.platform_admin) {
-      RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, res.status, SuccessChain(ctx))).status());
+      RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, res.status, SuccessChain(ctx))));
     }
     if (idempotency_key && res.status < 400) {
       RETURN_IF_ERROR(storage::CompleteIdempotent(tx, ctx.principal.id, *idempotency_key, res.status,
@@ -377,7 +377,7 @@ struct App::Impl {
       options.tenant = TenantId::FromTrusted(chain);
     }
     const Status written = services.db->Transact(options, [&](storage::Tx& tx) {
-      return storage::AppendAuditEvent(tx, e).status();
+      return storage::AppendAuditEvent(tx, e);
     });
     if (!written.ok()) LogError("cannot write the audit event of a failed request", {{"error", written.ToString()}});
     return res;

@@ -79,7 +79,6 @@ Credentials ParseCredentials(const http::HttpRequest& req) {
 void AddAuthOptions(const Credentials& creds, storage::TxOptions* options) {
   if (creds.kind != Credentials::kApiKey && creds.kind != Credentials::kSession) return;
   options->settings.emplace_back("gaon.auth_credential", creds.id);
-  options->prelude = storage::AuthPrelude(creds.kind == Credentials::kApiKey ? "key" : "session", creds.id);
 }
 
 std::optional<Role> Principal::RoleIn(const TenantId& tenant) const {

@@ -32,7 +32,7 @@ struct Credentials {
 
 // Reads the Authorization header (preferred) or the session cookie.
 Credentials ParseCredentials(const http::HttpRequest& req);
-// TxOptions for a request presenting `creds`: the credential setting and the lookup prelude.
+// TxOptions for a request presenting `creds`: the setting that lets the lookup see it.
 void AddAuthOptions(const Credentials& creds, storage::TxOptions* options);
 
 struct Principal {
@@ -59,8 +59,8 @@ struct Principal {
   std::optional<Role> RoleIn(const TenantId& tenant) const;
 };
 
-// Looks the credential up in `tx` (whose options carry gaon.auth_credential = creds.id, and
-// ideally AuthPrelude() so the lookup costs no round trip) and checks the secret, expiry,
+// Looks the credential up in `tx` (whose options carry gaon.auth_credential = creds.id) and
+// checks the secret, expiry,
 // revocation and the user's state. Unauthenticated with reason "invalid_credentials",
 // "credentials_expired", "credentials_revoked" or "session_expired". Writes nothing.
 // `cache_entry`, when given, receives what a cache may keep of the result.

@@ -232,7 +232,7 @@ int RunBootstrap(const std::string& config_path, const std::string& name, const 
     e.outcome = "success";
     e.status = 201;
     e.changes = boost::json::object{{"name", name}, {"role", "platform-admin"}};
-    return storage::AppendAuditEvent(tx, e).status();
+    return storage::AppendAuditEvent(tx, e);
   });
   if (!s.ok()) return Fail(s);
   if (!output.empty()) {

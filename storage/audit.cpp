@@ -23,9 +23,10 @@ constexpr Sql kAppend{
     "operator_reason, action, resource_type, resource_id, request_id, source_address, user_agent, outcome, status, "
     "changes, prev_hash, gaon_audit_hash(prev_hash, tenant_id, seq, event_id, at, principal_type, principal_id, "
     "principal_name, operator_reason, action, resource_type, resource_id, request_id, source_address, user_agent, "
-    "outcome, status, changes) FROM ev RETURNING seq, prev_hash, hash) "
-    "UPDATE audit_chain_heads h SET seq = ins.seq, hash = ins.hash FROM ins WHERE h.tenant_id = $1 "
-    "RETURNING ins.seq, ins.prev_hash, ins.hash"};
+    "outcome, status, changes) FROM ev RETURNING seq, prev_hash, hash), "
+    "head_moved AS (UPDATE audit_chain_heads h SET seq = ins.seq, hash = ins.hash FROM ins WHERE h.tenant_id = $1 "
+    "RETURNING ins.seq) "
+    "SELECT coalesce((SELECT seq FROM head_moved), gaon_fail('no audit chain for ' || $1))"};
 
 constexpr Sql kPlatformOn{"audit.platform_on",
                           "SELECT set_config('gaon.platform_saved', current_setting('gaon.platform', true), true), "
@@ -60,7 +61,7 @@ constexpr Sql kVerify{
     "FROM chain WHERE seq <> coalesce(before_seq, 0) + 1 OR prev_hash <> coalesce(before_hash, '') OR "
     "hash <> computed ORDER BY seq LIMIT 1) b ON true"};
 
-AuditEvent Row(const pqxx::row& r) {
+AuditEvent Row(const ResultRow& r) {
   AuditEvent e;
   e.id = AuditEventId::FromTrusted(r[0].c_str());
   e.tenant_id = r[1].c_str();
@@ -84,23 +85,18 @@ AuditEvent Row(const pqxx::row& r) {
 
 }  // namespace
 
-StatusOr<AuditEvent> AppendAuditEvent(Tx& tx, const AuditEvent& e) {
+Status AppendAuditEvent(Tx& tx, const AuditEvent& e) {
   // The platform chain is writable only with operator-wide access: switch it on for this one
   // statement when the transaction does not already have it.
   const bool lift = e.tenant_id == kPlatformChain && !tx.options().platform;
-  if (lift) Exec(tx, kPlatformOn);
+  if (lift) ExecLater(tx, kPlatformOn);
   std::optional<std::string> changes;
   if (!e.changes.is_null()) changes = boost::json::serialize(e.changes);
-  const auto r = Exec(tx, kAppend, e.tenant_id, e.id.str(), FormatTimestamp(e.time), e.principal.type,
-                      e.principal.id, e.principal.name, e.operator_reason, e.action, e.resource_type, e.resource_id,
-                      e.request_id, e.source_address, e.user_agent, e.outcome, e.status, changes);
-  if (lift) Exec(tx, kPlatformRestore);
-  if (r.empty()) return Internal("no audit chain for " + e.tenant_id, "audit_chain_missing");
-  AuditEvent out = e;
-  out.seq = r[0][0].as<std::int64_t>();
-  out.prev_hash = r[0][1].c_str();
-  out.hash = r[0][2].c_str();
-  return out;
+  ExecLater(tx, kAppend, e.tenant_id, e.id.str(), FormatTimestamp(e.time), e.principal.type, e.principal.id,
+            e.principal.name, e.operator_reason, e.action, e.resource_type, e.resource_id, e.request_id,
+            e.source_address, e.user_agent, e.outcome, e.status, changes);
+  if (lift) ExecLater(tx, kPlatformRestore);
+  return Status::Ok();
 }
 
 StatusOr<Page<AuditEvent>> ListAuditEvents(Tx& tx, const std::string& chain, const AuditQuery& q) {

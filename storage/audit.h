@@ -13,9 +13,10 @@ namespace gaon::storage {
 inline constexpr const char* kPlatformChain = "platform";
 
 // Appends `e` to chain e.tenant_id in the caller's transaction: takes the chain head's row
-// lock, assigns the next seq, computes prev_hash and hash in SQL. The event's id and time are
-// taken from `e`; seq/prev_hash/hash are ignored and returned filled.
-StatusOr<AuditEvent> AppendAuditEvent(Tx& tx, const AuditEvent& e);
+// lock, assigns the next seq, computes prev_hash and hash in SQL (seq/prev_hash/hash of `e`
+// are ignored). The statement travels with the transaction's COMMIT (ExecLater); a chain
+// without a head fails it, and with it the transaction.
+Status AppendAuditEvent(Tx& tx, const AuditEvent& e);
 
 struct AuditQuery {
   std::optional<Timestamp> since, until;  // [since, until)

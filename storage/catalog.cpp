@@ -66,7 +66,7 @@ constexpr Sql kAvailability{
     "ORDER BY t.instance_type_id, z.zone_id"};
 
 
-std::vector<std::string> JsonStrings(const pqxx::field& f) {
+std::vector<std::string> JsonStrings(const ResultField& f) {
   std::vector<std::string> out;
   if (f.is_null()) return out;
   const boost::json::value parsed = boost::json::parse(f.c_str());
@@ -74,7 +74,7 @@ std::vector<std::string> JsonStrings(const pqxx::field& f) {
   return out;
 }
 
-InstanceType TypeRow(const pqxx::row& r) {
+InstanceType TypeRow(const ResultRow& r) {
   InstanceType t;
   t.id = r[0].c_str();
   t.display_name = r[1].c_str();
@@ -88,7 +88,7 @@ InstanceType TypeRow(const pqxx::row& r) {
   return t;
 }
 
-Image ImageRow(const pqxx::row& r) {
+Image ImageRow(const ResultRow& r) {
   Image im;
   im.id = r[0].c_str();
   im.display_name = r[1].c_str();
@@ -102,8 +102,8 @@ Image ImageRow(const pqxx::row& r) {
 }
 
 // Availability of every instance type (or one), by type id.
-std::map<std::string, std::vector<ZoneAvailability>> AvailabilityOf(Tx& tx, const std::optional<std::string>& type) {
-  std::map<std::string, std::vector<ZoneAvailability>> out;
+AvailabilityMap AvailabilityOf(Tx& tx, const std::optional<std::string>& type) {
+  AvailabilityMap out;
   for (const auto& row : Exec(tx, kAvailability, type)) {
     out[row[0].c_str()].push_back({row[1].c_str(), row[2].as<std::int64_t>()});
   }
@@ -185,23 +185,6 @@ StatusOr<std::vector<ZoneAvailability>> Availability(Tx& tx, const InstanceType&
   return std::move(a[type.id]);
 }
 
-StatusOr<PlacementHints> Hints(Tx& tx, const InstanceType& type, const std::optional<std::string>& zone) {
-  PlacementHints h;
-  auto all = AvailabilityOf(tx, std::nullopt);
-  for (const auto& z : all[type.id]) {
-    if (z.available > 0) h.zones.push_back(z.zone);
-  }
-  for (const auto& row : Exec(tx, kTypes)) {
-    const InstanceType t = TypeRow(row);
-    if (t.id == type.id || t.gpu_type != type.gpu_type || !t.available) continue;
-    for (const auto& z : all[t.id]) {
-      if (z.available > 0 && (!zone || z.zone == *zone)) {
-        h.instance_types.push_back(t.id);
-        break;
-      }
-    }
-  }
-  return h;
-}
+StatusOr<AvailabilityMap> AvailabilityByType(Tx& tx) { return AvailabilityOf(tx, std::nullopt); }
 
 }  // namespace gaon::storage

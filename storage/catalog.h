@@ -2,6 +2,7 @@
 // of each every zone could place now) and images.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,8 @@ StatusOr<std::optional<Image>> GetImage(Tx& tx, const std::string& id);
 
 // How many more instances of `type` each zone could place now (zones with none included).
 StatusOr<std::vector<ZoneAvailability>> Availability(Tx& tx, const InstanceType& type);
-// Where the region could place something now instead: zones for `type`, and other instance
-// types of the same GPU type that `zone` (or any zone) could place.
-StatusOr<PlacementHints> Hints(Tx& tx, const InstanceType& type, const std::optional<std::string>& zone);
+// The same for every instance type, by type id.
+using AvailabilityMap = std::map<std::string, std::vector<ZoneAvailability>>;
+StatusOr<AvailabilityMap> AvailabilityByType(Tx& tx);
 
 }  // namespace gaon::storage

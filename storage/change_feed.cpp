@@ -1,5 +1,7 @@
 #include "storage/change_feed.h"
 
+#include <pqxx/pqxx>
+
 #include <sstream>
 
 #include "core/log.h"

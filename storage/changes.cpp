@@ -8,10 +8,11 @@ namespace {
 // The head update comes last in a request's transaction and holds the row lock only until
 // commit: sequence order within a tenant is commit order.
 constexpr Sql kRecord{"changes.record",
-                      "WITH head AS (UPDATE tenant_change_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq) "
-                      "INSERT INTO changes (tenant_id, seq, kind, resource_id, change_type, resource_version, object) "
+                      "WITH head AS (UPDATE tenant_change_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq), "
+                      "ins AS (INSERT INTO changes (tenant_id, seq, kind, resource_id, change_type, resource_version, object) "
                       "SELECT $1, head.seq, $2, $3, $4, $5, $6::jsonb FROM head "
-                      "RETURNING seq, pg_notify('gaon_changes', $1 || ' ' || seq || ' ' || $2 || ' ' || $3)"};
+                      "RETURNING seq, pg_notify('gaon_changes', $1 || ' ' || seq || ' ' || $2 || ' ' || $3)) "
+                      "SELECT coalesce((SELECT seq FROM ins), gaon_fail('tenant ' || $1 || ' has no change feed'))"};
 constexpr Sql kList{"changes.list",
                     "SELECT seq, at, change_type, kind, resource_id, resource_version, object::text FROM changes "
                     "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"};
@@ -24,13 +25,11 @@ constexpr Sql kInitHead{"changes.init_head",
 
 }  // namespace
 
-StatusOr<std::int64_t> RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
-                                    std::string_view type, std::int64_t resource_version,
-                                    const boost::json::value& object) {
-  const auto r = Exec(tx, kRecord, tenant.str(), std::string(kind), std::string(resource_id), std::string(type),
-                      resource_version, boost::json::serialize(object));
-  if (r.empty()) return Internal("tenant " + tenant.str() + " has no change feed", "change_head_missing");
-  return r[0][0].as<std::int64_t>();
+Status RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
+                    std::string_view type, std::int64_t resource_version, const boost::json::value& object) {
+  ExecLater(tx, kRecord, tenant.str(), std::string(kind), std::string(resource_id), std::string(type), resource_version,
+            boost::json::serialize(object));
+  return Status::Ok();
 }
 
 StatusOr<std::vector<ChangeEvent>> ListChanges(Tx& tx, const TenantId& tenant, std::int64_t after_seq, int limit) {

@@ -12,7 +12,7 @@ constexpr const char* kPlatformKeyCols =
     "key_id, NULL::text, name, 'platform-admin', expires_at, last_used_at, revoked_at, created_by, created_at, "
     "resource_version";
 
-ApiKey KeyRow(const pqxx::row& r) {
+ApiKey KeyRow(const ResultRow& r) {
   ApiKey k;
   k.id = ApiKeyId::FromTrusted(r[0].c_str());
   if (!r[1].is_null()) k.tenant_id = TenantId::FromTrusted(r[1].c_str());
@@ -132,54 +132,45 @@ StatusOr<ApiKey> RevokeApiKey(Tx& tx, const std::optional<TenantId>& tenant, con
   return KeyRow(r[0]);
 }
 
-Prelude AuthPrelude(std::string_view kind, const std::string& id) {
-  const Sql& sql = kind == "key" ? kAuthKey : kAuthSession;
-  return Prelude{sql.name, sql.text, {id}};
-}
-
 StatusOr<std::optional<KeyAuth>> LookupKeyForAuth(Tx& tx, const ApiKeyId& id) {
-  auto pre = TakePrelude(tx);
-  const RowSet r = pre ? std::move(*pre) : RowSet::From(Exec(tx, kAuthKey, id.str()));
-  if (r.empty()) return std::optional<KeyAuth>();
+  const Result result = Exec(tx, kAuthKey, id.str());
+  if (result.empty()) return std::optional<KeyAuth>();
+  const ResultRow r = result[0];
   KeyAuth k;
-  k.key.id = ApiKeyId::FromTrusted(*r.at(0, 0));
-  if (r.at(0, 1)) k.key.tenant_id = TenantId::FromTrusted(*r.at(0, 1));
-  k.key.name = *r.at(0, 2);
-  FromString(*r.at(0, 3), &k.key.role);
-  k.key.expires_at = OptTs(r.at(0, 4));
-  k.key.last_used_at = OptTs(r.at(0, 5));
-  k.key.revoked_at = OptTs(r.at(0, 6));
-  k.key.created_by = *r.at(0, 7);
-  k.key.created_at = Ts(*r.at(0, 8));
-  k.key.resource_version = std::stoll(*r.at(0, 9));
-  k.secret_hash = *r.at(0, 10);
-  k.tenant = TenantStateOf(r.at(0, 11), r.at(0, 12));
+  k.key.id = ApiKeyId::FromTrusted(r[0].c_str());
+  if (!r[1].is_null()) k.key.tenant_id = TenantId::FromTrusted(r[1].c_str());
+  k.key.name = Str(r[2]);
+  FromString(Str(r[3]), &k.key.role);
+  k.key.expires_at = OptTs(r[4]);
+  k.key.last_used_at = OptTs(r[5]);
+  k.key.revoked_at = OptTs(r[6]);
+  k.key.created_by = Str(r[7]);
+  k.key.created_at = Ts(r[8]);
+  k.key.resource_version = r[9].as<std::int64_t>();
+  k.secret_hash = Str(r[10]);
+  k.tenant = TenantStateOf(OptStr(r[11]), OptStr(r[12]));
   return std::optional<KeyAuth>(std::move(k));
 }
 
-
 StatusOr<std::optional<SessionAuth>> LookupSessionForAuth(Tx& tx, const SessionId& id) {
-  auto pre = TakePrelude(tx);
-  const RowSet r = pre ? std::move(*pre) : RowSet::From(Exec(tx, kAuthSession, id.str()));
-  if (r.empty()) return std::optional<SessionAuth>();
+  const Result result = Exec(tx, kAuthSession, id.str());
+  if (result.empty()) return std::optional<SessionAuth>();
+  const ResultRow r = result[0];
   SessionAuth s;
-  s.id = SessionId::FromTrusted(*r.at(0, 0));
-  s.secret_hash = *r.at(0, 1);
-  s.expires_at = Ts(*r.at(0, 2));
-  s.last_seen_at = Ts(*r.at(0, 3));
-  s.revoked = *r.at(0, 4) == "t";
-  s.user.id = UserId::FromTrusted(*r.at(0, 5));
-  s.user.email = *r.at(0, 6);
-  s.user.display_name = *r.at(0, 7);
-  FromString(*r.at(0, 8), &s.user.status);
-  s.user.created_at = Ts(*r.at(0, 9));
-  s.user.updated_at = Ts(*r.at(0, 10));
-  s.user.resource_version = std::stoll(*r.at(0, 11));
-  if (r.at(0, 12)) {
-    Role role;
-    if (FromString(*r.at(0, 12), &role)) s.role = role;
-  }
-  s.tenant = TenantStateOf(r.at(0, 13), r.at(0, 14));
+  s.id = SessionId::FromTrusted(r[0].c_str());
+  s.secret_hash = Str(r[1]);
+  s.expires_at = Ts(r[2]);
+  s.last_seen_at = Ts(r[3]);
+  s.revoked = r[4].as<bool>();
+  s.user.id = UserId::FromTrusted(r[5].c_str());
+  s.user.email = Str(r[6]);
+  s.user.display_name = Str(r[7]);
+  FromString(Str(r[8]), &s.user.status);
+  s.user.created_at = Ts(r[9]);
+  s.user.updated_at = Ts(r[10]);
+  s.user.resource_version = r[11].as<std::int64_t>();
+  if (Role role; !r[12].is_null() && FromString(Str(r[12]), &role)) s.role = role;
+  s.tenant = TenantStateOf(OptStr(r[13]), OptStr(r[14]));
   return std::optional<SessionAuth>(std::move(s));
 }
 
@@ -238,8 +229,8 @@ StatusOr<std::optional<Timestamp>> LoginBlockedUntil(Tx& tx, const std::vector<s
 
 Status RecordLoginFailure(Tx& tx, const std::string& subject, int free_failures, std::chrono::milliseconds base_delay,
                           std::chrono::milliseconds max_delay) {
-  Exec(tx, kRecordFailure, subject, free_failures, static_cast<double>(base_delay.count()),
-       static_cast<double>(max_delay.count()));
+  Exec(tx, kRecordFailure, subject, free_failures, static_cast<std::int64_t>(base_delay.count()),
+       static_cast<std::int64_t>(max_delay.count()));
   return Status::Ok();
 }
 

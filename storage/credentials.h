@@ -30,17 +30,13 @@ struct TenantState {
   std::string jurisdiction;
 };
 
-// The statement that authenticates a credential, for TxOptions::prelude: the lookup then
-// costs no round trip of its own. `kind` is "key" or "session"; `id` a well-formed id.
-Prelude AuthPrelude(std::string_view kind, const std::string& id);
-
 struct KeyAuth {
   ApiKey key;
   std::string secret_hash;
   TenantState tenant;
 };
 // Needs gaon.auth_credential = id. Sets gaon.principal to the key id when it finds the key.
-// Reads the transaction's prelude when it was AuthPrelude("key", id).
+// As a transaction's first statement it shares the round trip of BEGIN.
 StatusOr<std::optional<KeyAuth>> LookupKeyForAuth(Tx& tx, const ApiKeyId& id);
 
 struct SessionAuth {
@@ -54,7 +50,6 @@ struct SessionAuth {
   TenantState tenant;
 };
 // Needs gaon.auth_credential = id. Sets gaon.principal to the user id when it finds the session.
-// Reads the transaction's prelude when it was AuthPrelude("session", id).
 StatusOr<std::optional<SessionAuth>> LookupSessionForAuth(Tx& tx, const SessionId& id);
 
 // Writes last-use times collected in memory: keys' last_used_at and sessions' last_seen_at,

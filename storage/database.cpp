@@ -29,28 +29,6 @@ std::string WithConnectTimeout(const std::string& url, std::chrono::milliseconds
   return url + " connect_timeout=" + std::to_string(secs);
 }
 
-// libpqxx 6 offers no pipeline mode and keeps its PGconn private. This connection policy is
-// libpqxx's documented extension point for making connections; it connects exactly as
-// connect_direct does and also hands the PGconn to the pool.
-thread_local PGconn** t_capture = nullptr;
-
-class CapturingPolicy final : public pqxx::connectionpolicy {
- public:
-  explicit CapturingPolicy(const std::string& opts) : pqxx::connectionpolicy(opts) {}
-  handle do_startconnect(handle orig) override {
-    if (orig) return orig;
-    orig = normalconnect(PQconnectdb(options().c_str()));
-    if (PQstatus(orig) != CONNECTION_OK) {
-      const std::string msg = PQerrorMessage(orig);
-      do_disconnect(orig);
-      throw pqxx::broken_connection(msg);
-    }
-    if (t_capture) *t_capture = orig;
-    return orig;
-  }
-};
-using CapturingConnection = pqxx::basic_connection_base<CapturingPolicy>;
-
 const char* BeginText(const TxOptions& o) {
   switch (o.isolation) {
     case Isolation::kReadCommitted: return o.read_only ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED";
@@ -73,43 +51,10 @@ std::string Array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-constexpr std::string_view kSettingsName = "gaon.tx.settings";
-constexpr std::string_view kSettingsText =
-    "SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)";
+constexpr Sql kSettings{"gaon.tx.settings", "SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)"};
 
-// What starting a transaction found wrong, if anything.
-struct StartError {
-  bool broken = false;   // the connection is gone
-  bool in_tx = false;    // BEGIN succeeded: the transaction must be rolled back
-  std::string state, message;
-};
-
-// Statements prepared through libpq are named "raw.<name>": libpqxx prepares the same
-// statements under their plain names, and the two must not collide.
-std::string RawName(std::string_view name) { return "raw." + std::string(name); }
-
-bool Prepare(PGconn* raw, std::unordered_set<std::string>& done, std::string_view name, std::string_view text) {
-  const std::string raw_name = RawName(name);
-  if (done.count(raw_name)) return true;
-  PGresult* r = PQprepare(raw, raw_name.c_str(), std::string(text).c_str(), 0, nullptr);
-  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (ok) done.insert(raw_name);
-  return ok;
-}
-
-// One round trip: the deferred COMMIT (if any), BEGIN, the row-level-security settings and the
-// prelude, sent in libpq's pipeline mode as prepared statements (no planning per request).
-std::optional<StartError> StartTransaction(Connection& c, const TxOptions& o) {
-  PGconn* raw = c.raw;
-  StartError err;
-  if (!Prepare(raw, c.raw_prepared, kSettingsName, kSettingsText) ||
-      (o.prelude && !Prepare(raw, c.raw_prepared, o.prelude->name, o.prelude->text))) {
-    err.broken = PQstatus(raw) != CONNECTION_OK;
-    err.state = "XX000";
-    err.message = PQerrorMessage(raw);
-    return err;
-  }
+// Queues BEGIN and the row-level-security settings; they go out with the first statement.
+void StartTransaction(Connection& c, const TxOptions& o) {
   std::vector<std::string> names = {"gaon.tenant_id", "gaon.platform"};
   std::vector<std::string> values = {o.tenant ? o.tenant->str() : std::string(), o.platform ? "on" : "off"};
   for (const auto& [n, v] : o.settings) {
@@ -117,81 +62,13 @@ std::optional<StartError> StartTransaction(Connection& c, const TxOptions& o) {
     names.push_back(n);
     values.push_back(v);
   }
-  const std::string names_array = Array(names), values_array = Array(values);
-  const char* settings_params[] = {names_array.c_str(), values_array.c_str()};
-  std::vector<const char*> prelude_params;
-  if (o.prelude) {
-    for (const auto& p : o.prelude->params) prelude_params.push_back(p.c_str());
-  }
-  if (!PQenterPipelineMode(raw)) {
-    err.broken = true;
-    return err;
-  }
-  int sent = 0, begin_index = 0, prelude_index = -1;
-  bool ok = true;
-  if (c.pending_commit) {
-    ok = ok && PQsendQueryParams(raw, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
-    ++sent;
-  }
-  begin_index = sent++;
-  ok = ok && PQsendQueryParams(raw, BeginText(o), 0, nullptr, nullptr, nullptr, nullptr, 0);
-  ++sent;
-  ok = ok && PQsendQueryPrepared(raw, RawName(kSettingsName).c_str(), 2, settings_params, nullptr, nullptr, 0);
-  if (o.prelude) {
-    prelude_index = sent++;
-    ok = ok && PQsendQueryPrepared(raw, RawName(o.prelude->name).c_str(), static_cast<int>(prelude_params.size()),
-                                   prelude_params.data(), nullptr, nullptr, 0);
-  }
-  ok = ok && PQpipelineSync(raw);
-  c.pending_commit = false;
-  bool failed = !ok;
-  for (int i = 0; i < sent && ok; ++i) {
-    PGresult* r = PQgetResult(raw);
-    if (!r) {
-      failed = true;
-      break;
-    }
-    const ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_FATAL_ERROR && err.state.empty()) {
-      failed = true;
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      err.state = state ? state : "XX000";
-      err.message = PQresultErrorMessage(r);
-    } else if (st == PGRES_PIPELINE_ABORTED) {
-      failed = true;
-    } else if (i == begin_index && st == PGRES_COMMAND_OK) {
-      err.in_tx = true;
-    } else if (i == prelude_index && st == PGRES_TUPLES_OK) {
-      RowSet rows;
-      for (int row = 0; row < PQntuples(r); ++row) {
-        std::vector<std::optional<std::string>> cells;
-        for (int col = 0; col < PQnfields(r); ++col) {
-          if (PQgetisnull(r, row, col)) cells.emplace_back();
-          else cells.emplace_back(std::string(PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))));
-        }
-        rows.rows.push_back(std::move(cells));
-      }
-      c.prelude = std::move(rows);
-    }
-    PQclear(r);
-    PQclear(PQgetResult(raw));  // the NULL that ends this query's results
-  }
-  // The sync point.
-  if (ok) {
-    for (PGresult* r = PQgetResult(raw); r; r = PQgetResult(raw)) {
-      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-      PQclear(r);
-      if (sync) break;
-    }
-  }
-  PQexitPipelineMode(raw);
-  if (PQstatus(raw) != CONNECTION_OK) {
-    err.broken = true;
-    return err;
-  }
-  if (!failed) return std::nullopt;
-  if (err.state.empty()) err.state = "XX000";
-  return err;
+  c.tx_failed = false;
+  c.begun = false;
+  c.queue.clear();
+  c.queue.push_back(Statement{.text = BeginText(o), .begins = true, .preamble = true});
+  Statement settings = Prepared(kSettings, Array(names), Array(values));
+  settings.preamble = true;
+  c.queue.push_back(std::move(settings));
 }
 
 bool IsRetryable(const Status& s) {
@@ -208,40 +85,6 @@ std::chrono::microseconds Backoff(int attempt) {
 }
 
 }  // namespace
-
-std::string SqlState(const std::exception& e) {
-  if (const auto* s = dynamic_cast<const pqxx::sql_error*>(&e)) return s->sqlstate();
-  // libpqxx 6 derives these from pqxx::failure, not sql_error, and drops the SQLSTATE.
-  if (dynamic_cast<const pqxx::serialization_failure*>(&e)) return "40001";
-  if (dynamic_cast<const pqxx::deadlock_detected*>(&e)) return "40P01";
-  return {};
-}
-
-Status StatusFromException(const std::exception& e) {
-  if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
-    return Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
-                       "commit_in_doubt");
-  }
-  if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
-    return Unavailable("the database connection was lost", "connection_lost");
-  }
-  return StatusFromSqlState(SqlState(e), e.what());
-}
-
-Status StatusFromSqlState(const std::string& state, const std::string& message) {
-  if (state == "40001") return Aborted("concurrent transactions conflicted; retry", "serialization_failure");
-  if (state == "40P01") return Aborted("a deadlock was detected; retry", "deadlock_detected");
-  if (state == "23505") return AlreadyExists("the resource already exists", "already_exists");
-  if (state == "23503") return FailedPrecondition("a referenced resource does not exist", "reference_missing");
-  if (state == "23514" || state == "23502") return InvalidArgument("a value violates a constraint", "constraint_violation");
-  if (state == "57014") return DeadlineExceeded("the database statement timed out", "statement_timeout");
-  if (state == "55P03") return Aborted("the row is locked by another transaction", "lock_not_available");
-  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
-    return Unavailable("the database is unavailable", "connection_lost");
-  }
-  if (state == "42501") return Internal("database permission denied: " + message, "database_permission");
-  return Internal("database error: " + message, "database_error");
-}
 
 struct Database::Impl {
   DatabaseConfig config;
@@ -278,8 +121,7 @@ struct Database::Impl {
       lock.unlock();
       for (auto& c : due) {
         try {
-          pqxx::nontransaction w(*c->conn);
-          w.exec("COMMIT");
+          c->RunPlain("COMMIT");
           c->pending_commit = false;
         } catch (const std::exception&) {
           c->broken = true;
@@ -291,38 +133,29 @@ struct Database::Impl {
   }
 
   StatusOr<std::unique_ptr<Connection>> Connect() {
+    auto c = std::make_unique<Connection>(PQconnectdb(url.c_str()));
+    if (PQstatus(c->raw) != CONNECTION_OK) {
+      std::string error = PQerrorMessage(c->raw);
+      while (!error.empty() && error.back() == '\n') error.pop_back();
+      LogWarn("database connect failed", {{"error", error}});
+      return Unavailable("cannot connect to the database: " + error, "database_unavailable");
+    }
+    // Notices (e.g. "there is no transaction in progress") are not errors; keep them off stderr.
+    PQsetNoticeProcessor(c->raw, [](void*, const char*) {}, nullptr);
     try {
-      PGconn* raw = nullptr;
-      t_capture = &raw;
-      std::unique_ptr<pqxx::connection_base> conn;
-      try {
-        conn = std::make_unique<CapturingConnection>(url);
-      } catch (...) {
-        t_capture = nullptr;
-        throw;
-      }
-      t_capture = nullptr;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      // Never reconnect behind our back: a silent reconnect in the middle of a hand-made
-      // BEGIN…COMMIT would run the rest of the statements outside the transaction.
-      conn->inhibit_reactivation(true);
-#pragma GCC diagnostic pop
-      pqxx::nontransaction setup(*conn);
-      setup.exec("SET TIME ZONE 'UTC'; SET statement_timeout = " +
-                 std::to_string(config.statement_timeout.count()) + "; SET application_name = 'gaond'");
-      setup.commit();
-      return std::make_unique<Connection>(std::move(conn), raw);
+      c->RunPlain(("SET TIME ZONE 'UTC'; SET statement_timeout = " + std::to_string(config.statement_timeout.count()) +
+                   "; SET application_name = 'gaond'")
+                      .c_str());
     } catch (const std::exception& e) {
       LogWarn("database connect failed", {{"error", e.what()}});
-      return Unavailable(std::string("cannot connect to the database: ") + e.what(), "database_unavailable");
+      return Unavailable(std::string("cannot set up the database connection: ") + e.what(), "database_unavailable");
     }
+    return c;
   }
 
   bool Ping(Connection& c) {
     try {
-      pqxx::nontransaction w(*c.conn);
-      w.exec(c.pending_commit ? "COMMIT" : "SELECT 1");
+      c.RunPlain(c.pending_commit ? "COMMIT" : "SELECT 1");
       c.pending_commit = false;
       return true;
     } catch (const std::exception&) {
@@ -400,51 +233,29 @@ struct Database::Impl {
     cv.notify_one();
   }
 
-  // One attempt. Sets *broken when the connection must be discarded.
+  // One attempt. Marks the connection broken when it must be discarded.
   Status Attempt(Connection& c, const TxOptions& options, int attempt, const std::function<Status(Tx&)>& fn) {
     bool committing = false;
     try {
-      c.tx_failed = false;
-      if (auto err = StartTransaction(c, options)) {
-        if (err->broken) {
-          c.broken = true;
-          return Unavailable("the database connection was lost", "connection_lost");
-        }
-        if (err->in_tx) {
-          pqxx::nontransaction(*c.conn).exec("ROLLBACK");
-        }
-        return StatusFromSqlState(err->state, err->message);
-      }
-      c.work.emplace(*c.conn, std::string(options.name));
+      StartTransaction(c, options);
       Tx tx(c, options, attempt);
       Status s = fn(tx);
-      c.prelude.reset();
       if (!s.ok()) {
-        c.work->exec("ROLLBACK");
-        c.work.reset();
+        c.Rollback();
         return s;
       }
       if (c.tx_failed) {
         // A statement failed and the callback swallowed it: PostgreSQL would answer COMMIT
         // with ROLLBACK, so this must not be reported as committed.
-        c.work->exec("ROLLBACK");
-        c.work.reset();
+        c.Rollback();
         return Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
       }
-      if (options.defer_commit) {
-        assert(options.read_only && "only read-only transactions may defer their COMMIT");
-        c.pending_commit = true;
-        c.work.reset();
-        return Status::Ok();
-      }
+      assert((!options.defer_commit || options.read_only) && "only read-only transactions may defer their COMMIT");
       committing = true;
-      c.work->exec("COMMIT");
-      c.work.reset();
+      c.Commit(options.defer_commit);
       return Status::Ok();
-    } catch (const pqxx::broken_connection&) {
+    } catch (const ConnectionLost&) {
       c.broken = true;
-      c.work.reset();
-      c.prelude.reset();
       if (committing) {
         return Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
                            "commit_in_doubt");
@@ -453,12 +264,10 @@ struct Database::Impl {
     } catch (const std::exception& e) {
       Status s = StatusFromException(e);
       try {
-        if (c.work && !c.broken) c.work->exec("ROLLBACK");
+        if (!c.broken) c.Rollback();
       } catch (const std::exception&) {
         c.broken = true;
       }
-      c.work.reset();
-      c.prelude.reset();
       if (s.reason() == "connection_lost") c.broken = true;
       return s;
     }

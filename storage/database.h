@@ -2,14 +2,15 @@
 //
 // Every read and write goes through Transact(), which checks a connection out of the pool
 // (waiting at most database.checkout_timeout), opens a transaction, sets the tenant for
-// row-level security with SET LOCAL, runs the caller's function and commits. It retries the
+// row-level security (set_config(…, true): transaction-local), runs the caller's function and
+// commits. BEGIN and the settings travel with the first statement (storage/internal/pq.h). It retries the
 // whole function, with exponential backoff and jitter, on serialization failures (40001),
 // deadlocks (40P01) and connections lost before COMMIT; a connection lost during COMMIT is
 // reported as Unavailable("commit_in_doubt") and never retried, because it may have committed.
 // Connections found broken are discarded and replaced, so the pool survives a PostgreSQL
 // restart without intervention.
 //
-// libpqxx stays behind this header: code outside storage/ sees only Tx, an opaque handle it
+// libpq stays behind this header: code outside storage/ sees only Tx, an opaque handle it
 // passes to repository functions.
 // Thread-safety: Database is safe to use from any number of threads. A Tx belongs to the
 // thread running the Transact() callback and must not escape it.
@@ -36,13 +37,6 @@ namespace gaon::storage {
 
 enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
 
-// A named statement and its parameters, run at the start of a transaction.
-struct Prelude {
-  std::string_view name;  // a static string
-  std::string_view text;  // a static string
-  std::vector<std::string> params;
-};
-
 struct TxOptions {
   // Tenant whose rows the transaction may see (SET LOCAL gaon.tenant_id). Without one, and
   // without `platform`, row-level security hides every tenant-owned row.
@@ -54,10 +48,6 @@ struct TxOptions {
   // More row-level-security inputs (name → value), e.g. {"gaon.auth_credential", "key_…"}.
   // Names must start with "gaon.".
   std::vector<std::pair<std::string, std::string>> settings;
-  // One more prepared statement sent in the same round trip as BEGIN (after the settings); its
-  // result is kept on the Tx for storage code to read. Built by storage functions only (the
-  // authentication lookup, storage::AuthPrelude).
-  std::optional<Prelude> prelude;
   // For read-only transactions: COMMIT is not awaited but sent together with the next BEGIN on
   // the same connection (or by the pool's flusher within milliseconds). Saves a round trip per
   // read; must not be set for a transaction that writes, whose COMMIT is what a 2xx promises.

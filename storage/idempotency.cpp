@@ -25,8 +25,8 @@ constexpr Sql kPurge{"idempotency.purge", "DELETE FROM idempotency_keys WHERE ex
 StatusOr<IdempotencyBegin> BeginIdempotent(Tx& tx, const std::string& principal, const std::string& key,
                                            const std::string& request_hash, const std::string& method,
                                            const std::string& path, std::chrono::seconds ttl) {
-  Exec(tx, kDeleteExpired, principal, key);
-  if (!Exec(tx, kInsert, principal, key, request_hash, method, path, static_cast<double>(ttl.count())).empty()) {
+  ExecLater(tx, kDeleteExpired, principal, key);
+  if (!Exec(tx, kInsert, principal, key, request_hash, method, path, static_cast<std::int64_t>(ttl.count())).empty()) {
     return IdempotencyBegin{};
   }
   const auto r = Exec(tx, kGet, principal, key);
@@ -50,7 +50,7 @@ StatusOr<IdempotencyBegin> BeginIdempotent(Tx& tx, const std::string& principal,
 
 Status CompleteIdempotent(Tx& tx, const std::string& principal, const std::string& key, int status,
                           const std::string& body) {
-  Exec(tx, kComplete, principal, key, status, body);
+  ExecLater(tx, kComplete, principal, key, status, body);
   return Status::Ok();
 }
 

@@ -11,7 +11,7 @@ constexpr const char* kCols =
     "conditions::text, zone_id, node_id, ip_address, status_extra::text, resource_version, created_at, updated_at, "
     "deletion_requested_at, deleted_at";
 
-Instance Row(const pqxx::row& r) {
+Instance Row(const ResultRow& r) {
   Instance i;
   i.id = InstanceId::FromTrusted(r[0].c_str());
   i.tenant_id = TenantId::FromTrusted(r[1].c_str());
@@ -118,7 +118,7 @@ StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType&
                         ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type, first.reason,
                         first.message);
     return Row(r[0]);
-  } catch (const pqxx::unique_violation&) {
+  } catch (const UniqueViolation&) {
     return NameTaken(i.name);
   }
 }
@@ -144,11 +144,11 @@ StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const Ins
 }
 
 StatusOr<Instance> UpdateInstanceMeta(Tx& tx, const Instance& u, std::int64_t expected_version) {
-  pqxx::result r;
+  Result r;
   try {
     r = Exec(tx, S("instances.update_meta", "meta"), u.tenant_id.str(), u.id.str(), u.name, LabelsJson(u.labels),
              expected_version);
-  } catch (const pqxx::unique_violation&) {
+  } catch (const UniqueViolation&) {
     return NameTaken(u.name);
   }
   if (r.empty()) {
@@ -185,7 +185,7 @@ StatusOr<Page<InstanceEvent>> ListInstanceEvents(Tx& tx, const TenantId& tenant,
   if (q.after) after = std::stoll(*q.after);
   return ToPage<InstanceEvent>(
       Exec(tx, kEvents, tenant.str(), id.str(), after, q.page_size + 1), q.page_size,
-      [](const pqxx::row& r) {
+      [](const ResultRow& r) {
         InstanceEvent e;
         e.seq = r[0].as<std::int64_t>();
         e.time = Ts(r[1]);

@@ -9,6 +9,8 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "storage/database.h"
+#include <pqxx/pqxx>
+
 #include "storage/internal/pq.h"
 
 namespace gaon::storage {
@@ -54,10 +56,14 @@ Status Compare(const std::map<int, Applied>& applied, const std::vector<Migratio
   return Status::Ok();
 }
 
-std::map<int, Applied> ReadApplied(pqxx::transaction_base& w) {
+constexpr const char* kReadApplied = "SELECT version, name, checksum FROM schema_migrations";
+
+// From kReadApplied's rows: libpqxx's (migrate) or the pool's (the schema check).
+template <typename Rows>
+std::map<int, Applied> ReadApplied(const Rows& rows) {
   std::map<int, Applied> applied;
-  for (const auto& row : w.exec("SELECT version, name, checksum FROM schema_migrations")) {
-    applied[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
+  for (const auto& row : rows) {
+    applied[row[0].template as<int>()] = {row[1].template as<std::string>(), row[2].template as<std::string>()};
   }
   return applied;
 }
@@ -119,7 +125,7 @@ StatusOr<MigrateResult> Migrate(const std::string& owner_url, const std::vector<
       std::map<int, Applied> applied;
       {
         pqxx::nontransaction t(conn);
-        applied = ReadApplied(t);
+        applied = ReadApplied(t.exec(kReadApplied));
       }
       std::vector<const Migration*> pending;
       status = Compare(applied, migrations, &pending);
@@ -157,11 +163,9 @@ Status CheckSchema(Database& db, const std::vector<Migration>& migrations) {
   return db.Transact({.read_only = true, .name = "schema.check"}, [&](Tx& tx) -> Status {
     std::map<int, Applied> applied;
     try {
-      Tracked(tx, [&](pqxx::transaction_base& w) {
-        applied = ReadApplied(w);
-        return pqxx::result();
-      });
-    } catch (const pqxx::undefined_table&) {
+      applied = ReadApplied(ExecRaw(tx, kReadApplied));
+    } catch (const SqlError& e) {
+      if (e.state() != "42P01") throw;  // undefined_table
       return FailedPrecondition("the database has no schema yet; run `gaond migrate`", "schema_outdated");
     }
     std::vector<const Migration*> pending;

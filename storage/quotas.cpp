@@ -5,8 +5,22 @@
 namespace gaon::storage {
 namespace {
 
-// One round trip: lock, check every dimension, add the usage (gaon_admit, migration 0004).
-constexpr Sql kAdmit{"quotas.admit", "SELECT * FROM gaon_admit($1, $2::text[], $3::bigint[])"};
+// Exact admission in one statement: add the request to the tenant's usage rows and report
+// the first dimension that is now over its limit. The upsert locks each usage row and adds to
+// its latest committed value (ON CONFLICT DO UPDATE waits for a concurrent admission and then
+// sees its result), so concurrent admissions of a tenant serialise on the rows they share — at
+// least "instances" — and none can count on usage another is adding. When a dimension is over,
+// the caller fails and its transaction rolls the additions back. Rows are taken in dimension
+// order so two admissions never wait on each other crosswise.
+constexpr Sql kAdmit{
+    "quotas.admit",
+    "WITH d AS (SELECT * FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS d(dim, amount, ord)), "
+    "added AS (INSERT INTO quota_usage AS u (tenant_id, dimension, used) "
+    "SELECT $1, dim, amount FROM d ORDER BY dim "
+    "ON CONFLICT (tenant_id, dimension) DO UPDATE SET used = u.used + excluded.used RETURNING u.dimension, u.used) "
+    "SELECT added.dimension, q.limit_value, added.used - d.amount, d.amount FROM added "
+    "JOIN d ON d.dim = added.dimension JOIN quotas q ON q.tenant_id = $1 AND q.dimension = added.dimension "
+    "WHERE added.used > q.limit_value ORDER BY d.ord LIMIT 1"};
 constexpr Sql kSub{"quotas.release_usage",
                    "UPDATE quota_usage SET used = greatest(used - $3, 0) WHERE tenant_id = $1 AND dimension = $2"};
 constexpr Sql kList{"quotas.list",
@@ -41,7 +55,7 @@ const std::string& Text(const std::string& key) {
   return t.at(key);
 }
 
-QuotaRequest RequestRow(const pqxx::row& r) {
+QuotaRequest RequestRow(const ResultRow& r) {
   QuotaRequest q;
   q.id = QuotaRequestId::FromTrusted(r[0].c_str());
   q.tenant_id = TenantId::FromTrusted(r[1].c_str());
@@ -74,9 +88,9 @@ Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
     amounts.push_back(std::to_string(amount));
   }
   const auto r = Exec(tx, kAdmit, tenant.str(), TextArray(dims), TextArray(amounts));
-  if (r.empty() || r[0][0].as<bool>()) return Status::Ok();
-  const std::string dimension = r[0][1].c_str();
-  const std::string limit = r[0][2].c_str(), used = r[0][3].c_str(), requested = r[0][4].c_str();
+  if (r.empty()) return Status::Ok();
+  const std::string dimension = r[0][0].c_str();
+  const std::string limit = r[0][1].c_str(), used = r[0][2].c_str(), requested = r[0][3].c_str();
   return FailedPrecondition("quota exceeded for " + dimension + ": limit " + limit + ", in use " + used +
                                 ", requested " + requested + "; ask for more with POST /v1/tenants/" + tenant.str() +
                                 "/quota-requests",

@@ -1,9 +1,10 @@
 // Quotas repository: limits, usage, exact admission, and quota requests.
 //
-// Admission is exact under any concurrency: Admit() locks the tenant's quota rows, compares
-// usage plus the request with every limit, and adds the usage — all in the caller's
-// transaction, which also inserts the resource. Release() gives usage back when a resource
-// becomes a tombstone.
+// Admission is exact under any concurrency: Admit() adds the request to the tenant's usage
+// rows (locking them until the caller's transaction ends) and compares the new usage with
+// every limit — in the caller's transaction, which also inserts the resource, and rolls the
+// additions back when a limit is exceeded. Release() gives usage back when a resource becomes
+// a tombstone.
 #pragma once
 
 #include <map>

@@ -35,19 +35,6 @@ const Sql& Register(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-RowSet RowSet::From(const pqxx::result& r) {
-  RowSet out;
-  for (const auto& row : r) {
-    std::vector<std::optional<std::string>> cells;
-    for (const auto& f : row) {
-      if (f.is_null()) cells.emplace_back();
-      else cells.emplace_back(std::string(f.c_str(), f.size()));
-    }
-    out.rows.push_back(std::move(cells));
-  }
-  return out;
-}
-
 FilteredSql& FilteredSql::Add(std::string_view cond, std::optional<std::string> value) {
   ++bit_;
   if (!value) return *this;
@@ -73,14 +60,9 @@ FilteredSql& FilteredSql::Tail(std::string_view tail, std::optional<std::string>
   return *this;
 }
 
-pqxx::result FilteredSql::Run(Tx& tx) {
+Result FilteredSql::Run(Tx& tx) {
   const Sql& sql = Register(name_ + "." + std::to_string(mask_), select_ + where_ + tail_);
-  Connection& c = TxAccess::Conn(tx);
-  const std::string name(sql.name);
-  if (c.prepared.insert(sql.name).second) c.conn->prepare(name, std::string(sql.text));
-  return Tracked(tx, [&](pqxx::transaction_base& w) {
-    return w.exec_prepared(name, pqxx::prepare::make_dynamic_params(params_));
-  });
+  return TxAccess::Conn(tx).Run(Statement{.name = sql.name, .text = sql.text, .params = params_});
 }
 
 std::string TextArray(const std::vector<std::string>& items) {

@@ -21,7 +21,7 @@ constexpr Sql kMissing{"ssh_keys.missing",
                        "SELECT id FROM unnest($2::text[]) id WHERE NOT EXISTS (SELECT 1 FROM ssh_keys k WHERE "
                        "k.tenant_id = $1 AND k.ssh_key_id = id)"};
 
-SshKey Row(const pqxx::row& r) {
+SshKey Row(const ResultRow& r) {
   SshKey k;
   k.id = SshKeyId::FromTrusted(r[0].c_str());
   k.name = r[1].c_str();
@@ -42,7 +42,7 @@ StatusOr<SshKey> InsertSshKey(Tx& tx, const TenantId& tenant, const SshKey& k) {
   try {
     return Row(Exec(tx, kInsert, tenant.str(), k.id.str(), k.name, k.key_type, k.public_key, k.fingerprint, k.bits,
                     k.comment, LabelsJson(k.labels))[0]);
-  } catch (const pqxx::unique_violation& e) {
+  } catch (const UniqueViolation& e) {
     const bool by_name = std::string(e.what()).find("ssh_keys_name_key") != std::string::npos;
     return AlreadyExists(by_name ? "an SSH key named '" + k.name + "' already exists"
                                  : "this public key (" + k.fingerprint + ") is already registered",

@@ -9,7 +9,7 @@ constexpr const char* kColumns =
     "tenant_id, name, display_name, jurisdiction, billing_currency, billing_email, status, labels, created_at, "
     "updated_at, resource_version";
 
-Tenant Row(const pqxx::row& r) {
+Tenant Row(const ResultRow& r) {
   Tenant t;
   t.id = TenantId::FromTrusted(r[0].c_str());
   t.name = r[1].c_str();
@@ -61,7 +61,7 @@ StatusOr<Tenant> InsertTenant(Tx& tx, const Tenant& t) {
                         t.jurisdiction, t.billing_currency, t.billing_email, LabelsJson(t.labels));
     Exec(tx, kInsertHead, t.id.str());
     return Row(r[0]);
-  } catch (const pqxx::unique_violation&) {
+  } catch (const UniqueViolation&) {
     return AlreadyExists("a tenant named '" + t.name + "' already exists", "tenant_name_taken");
   }
 }

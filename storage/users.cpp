@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kUserColumns = "user_id, email, display_name, status, created_at, updated_at, resource_version";
 
-User UserRow(const pqxx::row& r, int o = 0) {
+User UserRow(const ResultRow& r, int o = 0) {
   User u;
   u.id = UserId::FromTrusted(r[o].c_str());
   u.email = r[o + 1].c_str();
@@ -23,7 +23,7 @@ constexpr const char* kMemberSelect =
     "SELECT m.tenant_id, m.user_id, u.email, u.display_name, m.role, m.created_at, m.updated_at, "
     "m.resource_version FROM memberships m JOIN users u ON u.user_id = m.user_id";
 
-Member MemberRow(const pqxx::row& r) {
+Member MemberRow(const ResultRow& r) {
   Member m;
   m.tenant_id = TenantId::FromTrusted(r[0].c_str());
   m.user_id = UserId::FromTrusted(r[1].c_str());
@@ -81,7 +81,7 @@ Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
 StatusOr<User> InsertUser(Tx& tx, const User& u, const std::string& password_hash) {
   try {
     return UserRow(Exec(tx, S("users.insert", "insert_user"), u.id.str(), u.email, u.display_name, password_hash)[0]);
-  } catch (const pqxx::unique_violation&) {
+  } catch (const UniqueViolation&) {
     return AlreadyExists("a user with email " + u.email + " already exists", "email_taken");
   }
 }
@@ -106,7 +106,7 @@ StatusOr<UserCredentials> GetUserCredentials(Tx& tx, const UserId& id) {
 
 StatusOr<Page<User>> ListUsers(Tx& tx, const ListQuery& q) {
   return ToPage<User>(Exec(tx, S("users.list", "list_users"), q.after, q.page_size + 1), q.page_size,
-                      [](const pqxx::row& r) { return UserRow(r); }, [](const User& u) { return u.id.str(); });
+                      [](const ResultRow& r) { return UserRow(r); }, [](const User& u) { return u.id.str(); });
 }
 
 Status SetPassword(Tx& tx, const UserId& id, const std::string& password_hash) {
@@ -127,7 +127,7 @@ StatusOr<User> SetUserStatus(Tx& tx, const UserId& id, UserStatus status) {
 StatusOr<Member> InsertMembership(Tx& tx, const TenantId& tenant, const UserId& user, Role role) {
   try {
     Exec(tx, kInsertMember, tenant.str(), user.str(), std::string(ToString(role)));
-  } catch (const pqxx::unique_violation&) {
+  } catch (const UniqueViolation&) {
     return AlreadyExists("the user is already a member of " + tenant.str(), "already_member");
   }
   return GetMember(tx, tenant, user);

@@ -3,6 +3,9 @@
 // desired state and a change record; the controllers do the rest.
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <tuple>
+
 #include "api/catalog_cache.h"
 #include "api/context.h"
 #include "api/handlers/handlers.h"
@@ -27,7 +30,7 @@ http::HttpResponse InstanceResponse(int status, const Instance& i) {
 }
 
 Status Record(storage::Tx& tx, const Instance& i, const char* type) {
-  return storage::RecordChange(tx, i.tenant_id, "instance", i.id.str(), type, i.resource_version, ToJson(i)).status();
+  return storage::RecordChange(tx, i.tenant_id, "instance", i.id.str(), type, i.resource_version, ToJson(i));
 }
 
 Status Event(storage::Tx& tx, const Instance& i, const std::string& reason, const std::string& message) {
@@ -36,6 +39,31 @@ Status Event(storage::Tx& tx, const Instance& i, const std::string& reason, cons
   e.reason = reason;
   e.message = message;
   return storage::AddInstanceEvent(tx, i.tenant_id, i.id, e);
+}
+
+// Whether some zone (or `zone`) could place one more now.
+bool Fits(const std::vector<ZoneAvailability>& zones, const std::optional<std::string>& zone) {
+  return std::any_of(zones.begin(), zones.end(),
+                     [&](const ZoneAvailability& z) { return z.available > 0 && (!zone || z.zone == *zone); });
+}
+
+// Where the region could place something now instead: zones for `type`, and other available
+// instance types of the same GPU type that `zone` (or any zone) could place, smallest first.
+PlacementHints HintsFor(const InstanceType& type, const std::optional<std::string>& zone,
+                        storage::AvailabilityMap& availability, const CatalogSnapshot& catalog) {
+  PlacementHints h;
+  for (const auto& z : availability[type.id]) {
+    if (z.available > 0) h.zones.push_back(z.zone);
+  }
+  std::vector<const InstanceType*> others;
+  for (const auto& [id, t] : catalog.instance_types) {
+    if (id != type.id && t.gpu_type == type.gpu_type && t.available && Fits(availability[id], zone)) others.push_back(&t);
+  }
+  std::sort(others.begin(), others.end(), [](const InstanceType* a, const InstanceType* b) {
+    return std::tie(a->gpu_count, a->id) < std::tie(b->gpu_count, b->id);
+  });
+  for (const InstanceType* t : others) h.instance_types.push_back(t->id);
+  return h;
 }
 
 // Validates every field of a create request against the catalog and the tenant's keys,
@@ -121,12 +149,11 @@ Handler CreateInstance(const Services& services) {
     i.id = InstanceId::Generate();
     i.tenant_id = *ctx.tenant;
     i.status = InstanceStatus{};
-    ASSIGN_OR_RETURN(auto zones, storage::Availability(tx, type));
-    bool placeable = false;
-    for (const auto& z : zones) placeable = placeable || (z.available > 0 && (!req.spec.zone || z.zone == *req.spec.zone));
+    ASSIGN_OR_RETURN(auto availability, storage::AvailabilityByType(tx));
+    const bool placeable = Fits(availability[type.id], req.spec.zone);
     Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
     if (!placeable) {
-      ASSIGN_OR_RETURN(PlacementHints hints, storage::Hints(tx, type, req.spec.zone));
+      const PlacementHints hints = HintsFor(type, req.spec.zone, availability, *catalog);
       std::string where = "no zone", alternatives;
       for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
       for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;

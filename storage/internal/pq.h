@@ -1,25 +1,34 @@
-// Storage-internal: libpqxx behind Tx. Only files under storage/ include this header.
+// Storage-internal: statements on a Tx, over libpq. Only files under storage/ include this
+// header.
 //
 // SQL is written as named constants (`constexpr Sql kGetTenant{"tenants.get", "SELECT ..."}`);
-// the name is the prepared statement's name and the label in logs. Exec() prepares a
-// statement on a connection the first time that connection runs it.
+// the name is the prepared statement's name and the label in logs. A statement is prepared on
+// a connection the first time that connection runs it.
+//
+// Round trips. Statements go to PostgreSQL in libpq's pipeline mode, and a transaction's
+// BEGIN and row-level-security settings are not sent on their own: they travel with the
+// transaction's first statement, together with the COMMIT a read-only transaction deferred
+// on the same connection (TxOptions::defer_commit) and any statements queued with ExecLater.
+// A request that reads one row therefore costs one round trip. (libpqxx 6.4, used for the
+// migrations and LISTEN, has no pipeline mode; that is why this layer speaks libpq.)
 #pragma once
 
-#include <pqxx/pqxx>
-
-struct pg_conn;  // libpq's PGconn
-
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
 #include "gaon/status.h"
 #include "storage/database.h"
 
-// libpqxx 6.4 maps std::optional to SQL NULL (internal/type_utils.hxx).
+struct pg_conn;    // libpq's PGconn
+struct pg_result;  // libpq's PGresult
 
 namespace gaon::storage {
 
@@ -28,68 +37,182 @@ struct Sql {
   std::string_view text;
 };
 
-// Rows as text, for results read with libpq directly (the transaction prelude).
-struct RowSet {
-  std::vector<std::vector<std::optional<std::string>>> rows;
-  bool empty() const { return rows.empty(); }
-  const std::optional<std::string>& at(std::size_t r, std::size_t c) const { return rows.at(r).at(c); }
-  static RowSet From(const pqxx::result& r);
+// A statement failed. state() is its SQLSTATE.
+class SqlError : public std::runtime_error {
+ public:
+  SqlError(std::string state, const std::string& message) : std::runtime_error(message), state_(std::move(state)) {}
+  const std::string& state() const { return state_; }
+
+ private:
+  std::string state_;
+};
+// 23505: the statement would have duplicated a unique key.
+class UniqueViolation : public SqlError {
+ public:
+  using SqlError::SqlError;
+};
+// The connection broke; whether the statement ran is unknown.
+class ConnectionLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Result;
+
+// One value of a result row, as PostgreSQL's text.
+class ResultField {
+ public:
+  ResultField(const pg_result* r, int row, int col) : r_(r), row_(row), col_(col) {}
+  bool is_null() const;
+  const char* c_str() const;  // "" for NULL
+  std::size_t size() const;
+  // int, std::int64_t, bool or std::string; throws std::logic_error on NULL or bad text.
+  template <typename T>
+  T as() const;
+
+ private:
+  const pg_result* r_;
+  int row_, col_;
+};
+
+class ResultRow {
+ public:
+  ResultRow(const pg_result* r, int row) : r_(r), row_(row) {}
+  ResultField operator[](int col) const { return ResultField(r_, row_, col); }
+  ResultField operator[](const char* column) const;
+  int size() const;
+
+ private:
+  const pg_result* r_;
+  int row_;
+};
+
+// The rows of one statement (shared, immutable).
+class Result {
+ public:
+  Result() = default;
+  explicit Result(pg_result* r);  // takes ownership
+  int size() const;
+  bool empty() const { return size() == 0; }
+  ResultRow operator[](int row) const { return ResultRow(r_.get(), row); }
+  // Rows an INSERT, UPDATE or DELETE touched.
+  std::int64_t affected_rows() const;
+
+  class iterator {
+   public:
+    iterator(const pg_result* r, int row) : r_(r), row_(row) {}
+    ResultRow operator*() const { return ResultRow(r_, row_); }
+    iterator& operator++() {
+      ++row_;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return row_ != o.row_; }
+
+   private:
+    const pg_result* r_;
+    int row_;
+  };
+  iterator begin() const { return iterator(r_.get(), 0); }
+  iterator end() const { return iterator(r_.get(), size()); }
+
+ private:
+  std::shared_ptr<pg_result> r_;
+};
+
+using Params = std::vector<std::optional<std::string>>;
+
+// A statement waiting to be sent: prepared (name + text) or plain text (no name).
+struct Statement {
+  std::string_view name;   // empty: run the text unprepared
+  std::string_view text;   // static storage; or empty and the text is in `owned_text`
+  Params params;
+  std::string owned_text;
+  bool begins = false;     // the transaction's BEGIN
+  bool preamble = false;   // BEGIN or the settings: nothing to send on their own
+  std::string_view Text() const { return owned_text.empty() ? text : std::string_view(owned_text); }
 };
 
 // One pooled connection and what the pool knows about it.
 class Connection {
  public:
-  Connection(std::unique_ptr<pqxx::connection_base> c, pg_conn* r) : conn(std::move(c)), raw(r) {}
-  std::unique_ptr<pqxx::connection_base> conn;
-  pg_conn* raw;  // the same connection, for libpq's pipeline mode (transaction starts)
-  std::unordered_set<std::string_view> prepared;      // by libpqxx; names point at static Sql constants
-  std::unordered_set<std::string> raw_prepared;       // by libpq directly, named raw.<name>
+  explicit Connection(pg_conn* raw) : raw(raw) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends the queued statements and `last` in one pipeline round trip and returns last's
+  // rows. Throws SqlError (also for a queued statement's failure) or ConnectionLost.
+  Result Run(Statement last);
+  // Ends the open transaction: COMMIT (with anything queued), ROLLBACK, or — for a read-only
+  // transaction — leaves it to be committed in front of the next statement. A transaction
+  // that never sent a statement sends nothing.
+  void Commit(bool defer);
+  void Rollback();
+  // Runs plain SQL on an idle connection (health checks, the flusher's COMMIT).
+  void RunPlain(const char* text);
+
+  pg_conn* raw;
+  std::unordered_set<std::string_view> prepared;  // names point at static storage
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
   bool broken = false;
   // A statement of the open transaction failed: PostgreSQL will roll it back at COMMIT.
   bool tx_failed = false;
-  // The statement-running handle for the open transaction (BEGIN was sent by hand).
-  std::optional<pqxx::nontransaction> work;
-  // A read-only transaction left open on purpose (TxOptions::defer_commit): the next BEGIN on
-  // this connection starts with COMMIT.
+  // BEGIN of the open transaction has reached PostgreSQL (else it is still queued, or there
+  // is no transaction).
+  bool begun = false;
+  // A read-only transaction left open on purpose (TxOptions::defer_commit): it is committed
+  // in front of the next statement sent on this connection.
   bool pending_commit = false;
-  // The result of TxOptions::prelude, for the current transaction.
-  std::optional<RowSet> prelude;
+  // Statements for the next round trip: BEGIN and settings of a transaction not begun yet,
+  // then anything queued with ExecLater.
+  std::vector<Statement> queue;
 };
 
 struct TxAccess {
   static Connection& Conn(Tx& tx) { return tx.conn_; }
 };
 
-// The prelude's result, once: the first caller takes it.
-inline std::optional<RowSet> TakePrelude(Tx& tx) {
-  auto& p = TxAccess::Conn(tx).prelude;
-  std::optional<RowSet> out = std::move(p);
-  p.reset();
-  return out;
+// Parameters as text; std::nullopt is NULL.
+inline std::optional<std::string> ToParam(const std::string& v) { return v; }
+inline std::optional<std::string> ToParam(std::string_view v) { return std::string(v); }
+inline std::optional<std::string> ToParam(const char* v) { return std::string(v); }
+inline std::optional<std::string> ToParam(bool v) { return v ? "true" : "false"; }
+// No floating point: amounts are exact (integers or numeric text), durations whole units.
+std::optional<std::string> ToParam(float) = delete;
+std::optional<std::string> ToParam(double) = delete;
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>
+std::optional<std::string> ToParam(T v) {
+  return std::to_string(v);
+}
+template <typename T>
+std::optional<std::string> ToParam(const std::optional<T>& v) {
+  if (!v) return std::nullopt;
+  return ToParam(*v);
 }
 
-// Runs `fn` (statements on the open transaction); remembers a failure so that Transact never
-// reports a COMMIT that PostgreSQL turned into a ROLLBACK as a success.
-template <typename Fn>
-pqxx::result Tracked(Tx& tx, Fn&& fn) {
-  Connection& c = TxAccess::Conn(tx);
-  try {
-    return fn(*c.work);
-  } catch (...) {
-    c.tx_failed = true;
-    throw;
-  }
-}
-
-// Runs a named statement with parameters, preparing it on this connection first if needed.
 template <typename... Args>
-pqxx::result Exec(Tx& tx, const Sql& sql, Args&&... args) {
-  Connection& c = TxAccess::Conn(tx);
-  const std::string name(sql.name);
-  if (c.prepared.insert(sql.name).second) c.conn->prepare(name, std::string(sql.text));
-  return Tracked(tx, [&](pqxx::transaction_base& w) { return w.exec_prepared(name, std::forward<Args>(args)...); });
+Statement Prepared(const Sql& sql, Args&&... args) {
+  return Statement{sql.name, sql.text, Params{ToParam(std::forward<Args>(args))...}, {}};
 }
+
+// Runs a named statement with parameters and returns its rows.
+template <typename... Args>
+Result Exec(Tx& tx, const Sql& sql, Args&&... args) {
+  return TxAccess::Conn(tx).Run(Prepared(sql, std::forward<Args>(args)...));
+}
+
+// Queues a statement whose rows nobody needs; it is sent with the transaction's next
+// statement or its COMMIT, in the same round trip. Its failure fails that statement (or the
+// COMMIT), so the transaction never commits without it. Queue only statements whose failure
+// fails the whole request (an audit record, a change record): a caller catching an error of
+// its next statement could otherwise mistake a queued statement's error for its own.
+template <typename... Args>
+void ExecLater(Tx& tx, const Sql& sql, Args&&... args) {
+  TxAccess::Conn(tx).queue.push_back(Prepared(sql, std::forward<Args>(args)...));
+}
+
+// Runs one SQL statement as text, unprepared (tests, one-off statements).
+Result ExecRaw(Tx& tx, const std::string& text);
 
 // Lists with optional filters: each combination of filters in use is its own prepared
 // statement, so PostgreSQL's cached (generic) plan never has to cover "maybe this column,
@@ -104,29 +227,21 @@ class FilteredSql {
   FilteredSql& AddIf(bool on, std::string_view cond);
   // ORDER BY / LIMIT etc.; "$?" takes the next parameter.
   FilteredSql& Tail(std::string_view tail, std::optional<std::string> value = std::nullopt);
-  pqxx::result Run(Tx& tx);
+  Result Run(Tx& tx);
 
  private:
   std::string name_, select_, where_, tail_;
   std::uint64_t mask_ = 0;
   int bit_ = 0;
-  std::vector<std::optional<std::string>> params_;
+  Params params_;
 };
 
-// Runs SQL text without preparing it (DDL, one-off statements, multi-statement scripts).
-inline pqxx::result ExecRaw(Tx& tx, const std::string& text) {
-  return Tracked(tx, [&](pqxx::transaction_base& w) { return w.exec(text); });
-}
-
-// The Status for an SQLSTATE (see StatusFromException).
+// The Status for an SQLSTATE: unique violation → AlreadyExists, serialization failure /
+// deadlock → Aborted, lost connection → Unavailable, check and foreign-key violations →
+// FailedPrecondition / InvalidArgument, everything else → Internal.
 Status StatusFromSqlState(const std::string& state, const std::string& message);
 
-// Translates a libpqxx exception into a Status: unique violation → AlreadyExists,
-// serialization failure / deadlock → Aborted, lost connection → Unavailable, check and
-// foreign-key violations → FailedPrecondition, everything else → Internal.
+// The Status for an exception thrown by this layer or by libpqxx.
 Status StatusFromException(const std::exception& e);
-
-// SQLSTATE of a pqxx::sql_error, or "" for anything else.
-std::string SqlState(const std::exception& e);
 
 }  // namespace gaon::storage

@@ -1,4 +1,4 @@
-// Storage-internal helpers to read model values out of libpqxx rows and to pass them in.
+// Storage-internal helpers to read model values out of result rows and to pass them in.
 #pragma once
 
 #include <boost/json.hpp>
@@ -14,36 +14,25 @@
 
 namespace gaon::storage {
 
-inline Timestamp Ts(const pqxx::field& f) {
+inline Timestamp Ts(const ResultField& f) {
   auto t = ParseTimestamp(f.c_str());
   assert(t && "PostgreSQL returned a timestamp we cannot parse");
   return *t;
 }
 
-inline std::optional<Timestamp> OptTs(const pqxx::field& f) {
+inline std::optional<Timestamp> OptTs(const ResultField& f) {
   if (f.is_null()) return std::nullopt;
   return Ts(f);
 }
 
-inline Timestamp Ts(const std::string& text) {
-  auto t = ParseTimestamp(text);
-  assert(t && "PostgreSQL returned a timestamp we cannot parse");
-  return *t;
-}
-
-inline std::optional<Timestamp> OptTs(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  return Ts(*text);
-}
-
-inline std::optional<std::string> OptStr(const pqxx::field& f) {
+inline std::optional<std::string> OptStr(const ResultField& f) {
   if (f.is_null()) return std::nullopt;
   return std::string(f.c_str());
 }
 
-inline std::string Str(const pqxx::field& f) { return f.is_null() ? std::string() : std::string(f.c_str()); }
+inline std::string Str(const ResultField& f) { return f.is_null() ? std::string() : std::string(f.c_str()); }
 
-inline Labels LabelsOf(const pqxx::field& f) {
+inline Labels LabelsOf(const ResultField& f) {
   Labels out;
   if (f.is_null()) return out;
   const auto v = boost::json::parse(f.c_str());
@@ -61,7 +50,7 @@ inline std::optional<std::string> TsParam(const std::optional<Timestamp>& t) {
 // A page from a result fetched with LIMIT page_size + 1: the extra row, if any, only says
 // that more follow, and the page token is the key of the last row kept.
 template <typename T, typename RowFn, typename KeyFn>
-Page<T> ToPage(const pqxx::result& r, int page_size, RowFn&& row, KeyFn&& key) {
+Page<T> ToPage(const Result& r, int page_size, RowFn&& row, KeyFn&& key) {
   Page<T> page;
   for (const auto& x : r) {
     if (static_cast<int>(page.items.size()) == page_size) {

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "core/metrics.h"
+#include "storage/audit.h"
+#include "storage/changes.h"
 #include "storage/database.h"
 #include "storage/idempotency.h"
 #include "storage/internal/pq.h"
@@ -51,6 +53,59 @@ TEST_CASE("database errors become statuses and a swallowed error never commits",
   });
   CHECK(swallowed.reason() == "transaction_failed");
   CHECK(tdb->OwnerQuery("SELECT count(*) FROM notes") == "0");
+}
+
+TEST_CASE("statements queued for the commit are committed with it, or fail it", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); GRANT SELECT, INSERT ON notes TO gaon_app");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  constexpr storage::Sql kInsert{"test.insert_note", "INSERT INTO notes VALUES ($1, $2)"};
+  // Queued alone: BEGIN, the statement and COMMIT go out together.
+  REQUIRE(db->Transact({}, [&](Tx& tx) {
+    storage::ExecLater(tx, kInsert, 1, "queued");
+    return Status::Ok();
+  }).ok());
+  CHECK(tdb->OwnerQuery("SELECT body FROM notes WHERE id = 1") == "queued");
+  // A queued statement that fails at COMMIT fails the transaction and keeps nothing of it.
+  Status s = db->Transact({}, [&](Tx& tx) {
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (2, 'first')");
+    storage::ExecLater(tx, kInsert, 1, "duplicate");
+    return Status::Ok();
+  });
+  CHECK(s.code() == StatusCode::kAlreadyExists);
+  CHECK(tdb->OwnerQuery("SELECT count(*) FROM notes") == "1");
+  // A queued statement goes out with the next statement, whose caller sees its failure.
+  s = db->Transact({}, [&](Tx& tx) {
+    storage::ExecLater(tx, kInsert, 1, "duplicate");
+    storage::ExecRaw(tx, "INSERT INTO notes VALUES (3, 'after')");
+    return Status::Ok();
+  });
+  CHECK(s.code() == StatusCode::kAlreadyExists);
+  CHECK(tdb->OwnerQuery("SELECT count(*) FROM notes") == "1");
+  // The connection is still good afterwards.
+  CHECK(db->Ping().ok());
+}
+
+TEST_CASE("a change or audit record without its head fails the transaction", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  const TenantId nobody = TenantId::Generate();
+  Status s = db->Transact({.platform = true}, [&](Tx& tx) {
+    return storage::RecordChange(tx, nobody, "instance", "inst_x", "ADDED", 1, boost::json::object{});
+  });
+  CHECK(s.code() == StatusCode::kInternal);
+  CHECK(s.message().find("has no change feed") != std::string::npos);
+  AuditEvent e;
+  e.tenant_id = nobody.str();
+  e.id = AuditEventId::Generate();
+  e.time = Now();
+  e.principal = {"system", "test", "test"};
+  e.action = "test.action";
+  e.outcome = "success";
+  e.status = 200;
+  s = db->Transact({.platform = true}, [&](Tx& tx) { return storage::AppendAuditEvent(tx, e); });
+  CHECK(s.code() == StatusCode::kInternal);
+  CHECK(s.message().find("no audit chain") != std::string::npos);
 }
 
 TEST_CASE("serialization failures are retried until the transaction commits", "[pg][database]") {

@@ -1,0 +1,243 @@
+#include <libpq-fe.h>
+#include <pqxx/except>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "storage/internal/pq.h"
+
+namespace gaon::storage {
+
+// ---------------------------------------------------------------- results
+
+bool ResultField::is_null() const { return PQgetisnull(r_, row_, col_) != 0; }
+
+const char* ResultField::c_str() const { return PQgetvalue(r_, row_, col_); }
+
+std::size_t ResultField::size() const { return static_cast<std::size_t>(PQgetlength(r_, row_, col_)); }
+
+namespace {
+
+template <typename T>
+T Integer(const ResultField& f) {
+  if (f.is_null()) throw std::logic_error("a NULL where a number was expected");
+  T v{};
+  const char* s = f.c_str();
+  const char* end = s + f.size();
+  auto [p, ec] = std::from_chars(s, end, v);
+  if (ec != std::errc() || p != end) throw std::logic_error(std::string("not a number: ") + s);
+  return v;
+}
+
+}  // namespace
+
+template <>
+int ResultField::as<int>() const {
+  return Integer<int>(*this);
+}
+template <>
+std::int64_t ResultField::as<std::int64_t>() const {
+  return Integer<std::int64_t>(*this);
+}
+template <>
+bool ResultField::as<bool>() const {
+  if (is_null()) throw std::logic_error("a NULL where a boolean was expected");
+  return c_str()[0] == 't';
+}
+template <>
+std::string ResultField::as<std::string>() const {
+  if (is_null()) throw std::logic_error("a NULL where text was expected");
+  return std::string(c_str(), size());
+}
+
+ResultField ResultRow::operator[](const char* column) const {
+  const int col = PQfnumber(r_, column);
+  if (col < 0) throw std::logic_error(std::string("no column ") + column);
+  return ResultField(r_, row_, col);
+}
+
+int ResultRow::size() const { return PQnfields(r_); }
+
+Result::Result(pg_result* r) : r_(r, PQclear) {}
+
+int Result::size() const { return r_ ? PQntuples(r_.get()) : 0; }
+
+std::int64_t Result::affected_rows() const {
+  if (!r_) return 0;
+  const char* n = PQcmdTuples(r_.get());
+  return *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+// ---------------------------------------------------------------- connections
+
+Connection::~Connection() { PQfinish(raw); }
+
+namespace {
+
+[[noreturn]] void ThrowSqlError(const std::string& state, const std::string& message) {
+  if (state == "23505") throw UniqueViolation(state, message);
+  throw SqlError(state, message);
+}
+
+}  // namespace
+
+Result Connection::Run(Statement last) {
+  std::vector<Statement> batch;
+  batch.reserve(queue.size() + 2);
+  if (pending_commit) batch.push_back(Statement{.text = "COMMIT"});
+  for (auto& q : queue) batch.push_back(std::move(q));
+  queue.clear();
+  batch.push_back(std::move(last));
+  pending_commit = false;
+
+  // What each result read back belongs to.
+  struct Expect {
+    const Statement* stmt;
+    bool prepare;  // the PQsendPrepare of stmt, not its execution
+  };
+  std::vector<Expect> expects;
+  if (!PQenterPipelineMode(raw)) {
+    broken = true;
+    throw ConnectionLost(PQerrorMessage(raw));
+  }
+  bool sent = true;
+  std::vector<const char*> values;
+  for (const Statement& s : batch) {
+    values.clear();
+    for (const auto& p : s.params) values.push_back(p ? p->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    const std::string text(s.Text());
+    if (s.name.empty()) {
+      sent = sent && PQsendQueryParams(raw, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
+    } else {
+      const std::string name(s.name);
+      if (!prepared.count(s.name)) {
+        sent = sent && PQsendPrepare(raw, name.c_str(), text.c_str(), 0, nullptr);
+        expects.push_back({&s, true});
+      }
+      sent = sent && PQsendQueryPrepared(raw, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    }
+    expects.push_back({&s, false});
+  }
+  sent = sent && PQpipelineSync(raw);
+  if (!sent) {
+    broken = true;
+    throw ConnectionLost(PQerrorMessage(raw));
+  }
+
+  Result out;
+  std::string error_state, error_message;
+  for (const Expect& e : expects) {
+    PGresult* r = PQgetResult(raw);
+    if (!r) break;  // the connection failed
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_FATAL_ERROR) {
+      if (error_state.empty()) {
+        const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        error_state = state ? state : "XX000";
+        error_message = PQresultErrorMessage(r);
+      }
+    } else if (st != PGRES_PIPELINE_ABORTED) {
+      if (e.prepare) prepared.insert(e.stmt->name);
+      else if (e.stmt->begins) begun = true;
+    }
+    if (!e.prepare && e.stmt == &batch.back() && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+      out = Result(r);
+    } else {
+      PQclear(r);
+    }
+    PQclear(PQgetResult(raw));  // the NULL that ends this statement's results
+  }
+  for (PGresult* r = PQgetResult(raw); r; r = PQgetResult(raw)) {  // up to the sync point
+    const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (sync) break;
+  }
+  PQexitPipelineMode(raw);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    broken = true;
+    throw ConnectionLost("the database connection was lost");
+  }
+  if (!error_state.empty()) {
+    if (begun) tx_failed = true;
+    ThrowSqlError(error_state, error_message);
+  }
+  return out;
+}
+
+void Connection::Commit(bool defer) {
+  const bool work_queued = std::any_of(queue.begin(), queue.end(), [](const Statement& s) { return !s.preamble; });
+  if (!begun && !work_queued) {
+    queue.clear();  // nothing was sent: there is nothing to commit
+    return;
+  }
+  if (defer && !work_queued) {
+    pending_commit = true;
+  } else {
+    Run(Statement{.text = "COMMIT"});
+  }
+  begun = false;
+}
+
+void Connection::Rollback() {
+  queue.clear();
+  if (begun) {
+    begun = false;
+    RunPlain("ROLLBACK");
+  }
+}
+
+void Connection::RunPlain(const char* text) {
+  PGresult* r = PQexec(raw, text);
+  const ExecStatusType st = PQresultStatus(r);
+  std::string state, message;
+  if (st == PGRES_FATAL_ERROR) {
+    const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    state = s ? s : "XX000";
+    message = PQresultErrorMessage(r);
+  }
+  PQclear(r);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    broken = true;
+    throw ConnectionLost("the database connection was lost");
+  }
+  if (!state.empty()) ThrowSqlError(state, message);
+}
+
+Result ExecRaw(Tx& tx, const std::string& text) {
+  Statement s;
+  s.owned_text = text;
+  return TxAccess::Conn(tx).Run(std::move(s));
+}
+
+// ---------------------------------------------------------------- errors
+
+Status StatusFromSqlState(const std::string& state, const std::string& message) {
+  if (state == "40001") return Aborted("concurrent transactions conflicted; retry", "serialization_failure");
+  if (state == "40P01") return Aborted("a deadlock was detected; retry", "deadlock_detected");
+  if (state == "23505") return AlreadyExists("the resource already exists", "already_exists");
+  if (state == "23503") return FailedPrecondition("a referenced resource does not exist", "reference_missing");
+  if (state == "23514" || state == "23502") return InvalidArgument("a value violates a constraint", "constraint_violation");
+  if (state == "57014") return DeadlineExceeded("the database statement timed out", "statement_timeout");
+  if (state == "55P03") return Aborted("the row is locked by another transaction", "lock_not_available");
+  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+    return Unavailable("the database is unavailable", "connection_lost");
+  }
+  if (state == "42501") return Internal("database permission denied: " + message, "database_permission");
+  return Internal("database error: " + message, "database_error");
+}
+
+Status StatusFromException(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const SqlError*>(&e)) return StatusFromSqlState(s->state(), s->what());
+  if (dynamic_cast<const ConnectionLost*>(&e) || dynamic_cast<const pqxx::broken_connection*>(&e)) {
+    return Unavailable("the database connection was lost", "connection_lost");
+  }
+  // libpqxx (migrations, LISTEN).
+  if (const auto* s = dynamic_cast<const pqxx::sql_error*>(&e)) return StatusFromSqlState(s->sqlstate(), e.what());
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e)) return StatusFromSqlState("40001", e.what());
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e)) return StatusFromSqlState("40P01", e.what());
+  return Internal(std::string("database error: ") + e.what(), "database_error");
+}
+
+}  // namespace gaon::storage
