@@ -63,13 +63,6 @@ class HttpMetrics {
   std::unordered_map<std::uint64_t, std::pair<Counter*, Histogram*>> cache_;
 };
 
-std::optional<std::string> RetryAfter(const Status& s) {
-  for (const auto& [name, value] : s.extras()) {
-    if (name == "retry_after_seconds") return value;
-  }
-  return std::nullopt;
-}
-
 Status RateLimited(std::chrono::milliseconds wait) {
   const long secs = std::max<long>(1, static_cast<long>((wait.count() + 999) / 1000));
   return ResourceExhausted("too many requests; retry in " + std::to_string(secs) + " s", "rate_limited")
@@ -175,7 +168,6 @@ struct App::Impl {
     http::HttpResponse res = ProblemResponse(s, ctx.request_id());
     if (res.status >= 500) LogError("request failed", {{"route", ctx.route.pattern}, {"error", s.ToString()}});
     if (res.status == 401) res.Set("WWW-Authenticate", "Bearer realm=\"gaon\"");
-    if (auto retry = RetryAfter(s)) res.Set("Retry-After", *retry);
     return res;
   }
 

@@ -41,7 +41,7 @@ StatusOr<std::optional<std::int64_t>> RequestContext::IfMatch() const {
   return std::optional<std::int64_t>(n);
 }
 
-StatusOr<storage::ListQuery> RequestContext::ListParams() const {
+StatusOr<storage::ListQuery> RequestContext::ListParams(Labels labels) const {
   storage::ListQuery q;
   if (auto size = request.Query("page_size")) {
     int n = 0;
@@ -57,12 +57,24 @@ StatusOr<storage::ListQuery> RequestContext::ListParams() const {
     q.after = *after;
   }
   if (auto sel = request.Query("label_selector"); sel && !sel->empty()) {
+    if (labels == Labels::kNone) return BadParam("label_selector", "is not supported: this list has no labels");
     ASSIGN_OR_RETURN(q.labels, ParseLabelSelector(*sel));
   }
   return q;
 }
 
 std::string EncodePageToken(const std::string& last) { return Base64UrlEncode("v1:" + last); }
+
+StatusOr<std::optional<std::int64_t>> PageSeq(const storage::ListQuery& q) {
+  if (!q.after) return std::optional<std::int64_t>();
+  std::int64_t seq = 0;
+  const std::string& a = *q.after;
+  auto [p, ec] = std::from_chars(a.data(), a.data() + a.size(), seq);
+  if (ec != std::errc() || p != a.data() + a.size() || seq < 0) {
+    return BadParam("page_token", "is not a token returned by this API");
+  }
+  return std::optional<std::int64_t>(seq);
+}
 
 StatusOr<std::string> DecodePageToken(std::string_view token) {
   std::string raw;

@@ -78,12 +78,16 @@ struct RequestContext {
 
   // If-Match as a resource version: nullopt when absent or "*". 400 when malformed.
   StatusOr<std::optional<std::int64_t>> IfMatch() const;
-  // page_size (1..1000, default 50), page_token and label_selector.
-  StatusOr<storage::ListQuery> ListParams() const;
+  // page_size (1..1000, default 50), page_token and — for lists of labelled resources —
+  // label_selector (elsewhere it is refused rather than silently ignored).
+  enum class Labels { kNone, kFilter };
+  StatusOr<storage::ListQuery> ListParams(Labels labels = Labels::kNone) const;
 };
 
 // Opaque page tokens: base64url of "v1:" + the last id of the page.
 std::string EncodePageToken(const std::string& last);
+// The sequence number a page token of a list ordered by seq carries (none without a token).
+StatusOr<std::optional<std::int64_t>> PageSeq(const storage::ListQuery& q);
 StatusOr<std::string> DecodePageToken(std::string_view token);
 // "env=prod,team!=ml,gpu,!spot" → selector; InvalidArgument naming the bad term.
 StatusOr<storage::LabelSelector> ParseLabelSelector(std::string_view text);

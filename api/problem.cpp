@@ -113,12 +113,14 @@ http::HttpResponse ProblemResponse(const Status& status, const std::string& requ
     }
     o["errors"] = std::move(errors);
   }
+  http::HttpResponse r;
   for (const auto& [name, json] : status.extras()) {
     boost::system::error_code ec;
     auto v = boost::json::parse(json, ec);
     o[name] = ec ? boost::json::value(json) : std::move(v);
+    // Clients and proxies act on the header; the field says the same in the body.
+    if (name == "retry_after_seconds") r.Set("Retry-After", json);
   }
-  http::HttpResponse r;
   r.status = http;
   r.content_type = "application/problem+json";
   r.body = boost::json::serialize(o);

@@ -75,19 +75,22 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/tenants/{tenant}/ssh-keys/{ssh_key}",   P::kTenantRead,    "ssh_keys.get",     GetSshKey()});
   r.Add({"DELETE", "/v1/tenants/{tenant}/ssh-keys/{ssh_key}",   P::kTenantWrite,   "ssh_keys.delete",  DeleteSshKey()});
 
+  // Winding down stays possible for a suspended tenant: stopping and deleting what runs (and
+  // costs), withdrawing a request.
+  const RouteOptions winds_down{.allowed_when_suspended = true};
+
   // Quotas and quota requests.
   r.Add({"GET",    "/v1/tenants/{tenant}/quotas",               P::kTenantAny,     "quotas.list",      ListQuotas()});
   r.Add({"PUT",    "/v1/admin/tenants/{tenant}/quotas",         P::kPlatformAdmin, "quotas.set",       SetQuotas()});
   r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests",       P::kTenantAdmin,   "quota_requests.create", CreateQuotaRequest()});
   r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests",       P::kTenantRead,    "quota_requests.list",   ListQuotaRequests()});
   r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests/{request}", P::kTenantRead, "quota_requests.get",  GetQuotaRequest()});
-  r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests/{request}:cancel", P::kTenantAdmin, "quota_requests.cancel", CancelQuotaRequest()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests/{request}:cancel", P::kTenantAdmin, "quota_requests.cancel", CancelQuotaRequest(), E::kWorker, winds_down});
   r.Add({"GET",    "/v1/admin/quota-requests",                  P::kPlatformAdmin, "quota_requests.list_all", ListQuotaRequests()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:approve", P::kPlatformAdmin, "quota_requests.approve", ApproveQuotaRequest()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:deny",    P::kPlatformAdmin, "quota_requests.deny",    DenyQuotaRequest()});
 
-  // GPU instances. Stopping winds down, so a suspended tenant may still do it.
-  const RouteOptions winds_down{.allowed_when_suspended = true};
+  // GPU instances.
   r.Add({"POST",   "/v1/tenants/{tenant}/instances",                       P::kTenantWrite, "instances.create", CreateInstance(s)});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances",                       P::kTenantRead,  "instances.list",   ListInstances()});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantRead,  "instances.get",    GetInstance()});

@@ -1,6 +1,5 @@
 // The audit log: a tenant's events (tenant admins), the platform's events (operators), and
 // chain verification (operators).
-#include <charconv>
 
 #include "api/context.h"
 #include "api/handlers/handlers.h"
@@ -31,15 +30,7 @@ Handler ListAuditEvents() {
     if (auto p = ctx.request.Query("principal")) q.principal_id = std::string(*p);
     ASSIGN_OR_RETURN(auto list, ctx.ListParams());
     q.page_size = list.page_size;
-    if (list.after) {
-      std::int64_t seq = 0;
-      const std::string& a = *list.after;
-      auto [p, ec] = std::from_chars(a.data(), a.data() + a.size(), seq);
-      if (ec != std::errc() || p != a.data() + a.size()) {
-        return ValidationFailed({{"page_token", "invalid", "page_token is not a token returned by this API"}});
-      }
-      q.before_seq = seq;
-    }
+    ASSIGN_OR_RETURN(q.before_seq, PageSeq(list));
     ASSIGN_OR_RETURN(auto page, storage::ListAuditEvents(ctx.Tx(), Chain(ctx), q));
     return PageResponse(std::move(page));
   };

@@ -41,6 +41,11 @@ Handler ListChanges(const Services& s) {
     const TenantId tenant = *ctx.tenant;
     ASSIGN_OR_RETURN(auto cursor, Cursor(ctx));
     const bool watch = ctx.request.Query("watch") == "true";
+    // A page: page_size changes (500 unless asked) after `since` or the page token.
+    ASSIGN_OR_RETURN(auto list, ctx.ListParams());
+    const int page_size = ctx.request.Query("page_size") ? list.page_size : kBatch;
+    ASSIGN_OR_RETURN(auto token_seq, PageSeq(list));
+    if (token_seq) cursor = token_seq;
     std::int64_t from = 0;
     std::vector<ChangeEvent> first;
     storage::ChangeWindow window;
@@ -55,14 +60,16 @@ Handler ListChanges(const Services& s) {
             .WithHttpStatus(410);
       }
       if (!watch) {
-        ASSIGN_OR_RETURN(first, storage::ListChanges(tx, tenant, from, kBatch));
+        ASSIGN_OR_RETURN(first, storage::ListChanges(tx, tenant, from, page_size));
       }
       return Status::Ok();
     }));
     if (!watch) {
       Page<ChangeEvent> page;
       page.items = std::move(first);
-      if (static_cast<int>(page.items.size()) == kBatch) page.next_page_token = std::to_string(page.items.back().seq);
+      if (static_cast<int>(page.items.size()) == page_size) {
+        page.next_page_token = EncodePageToken(std::to_string(page.items.back().seq));
+      }
       http::HttpResponse res = Json(200, page);
       res.Set("X-Gaon-Change-Head", std::to_string(window.head));
       return res;

@@ -185,7 +185,7 @@ Handler CreateInstance(const Services& services) {
 
 Handler ListInstances() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
-    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams(RequestContext::Labels::kFilter));
     storage::InstanceFilter f;
     if (auto v = ctx.request.Query("phase")) f.phase = std::string(*v);
     if (auto v = ctx.request.Query("zone")) f.zone = std::string(*v);
@@ -275,9 +275,7 @@ Handler ListInstanceEvents() {
     ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
     RETURN_IF_ERROR(storage::GetInstance(ctx.Tx(), *ctx.tenant, id, true).status());
     ASSIGN_OR_RETURN(auto q, ctx.ListParams());
-    if (q.after && q.after->find_first_not_of("0123456789") != std::string::npos) {
-      return ValidationFailed({{"page_token", "invalid", "page_token is not a token returned by this API"}});
-    }
+    RETURN_IF_ERROR(PageSeq(q).status());
     ASSIGN_OR_RETURN(auto page, storage::ListInstanceEvents(ctx.Tx(), *ctx.tenant, id, q));
     return PageResponse(std::move(page));
   };

@@ -42,7 +42,7 @@ StatusOr<http::HttpResponse> Decide(RequestContext& ctx, QuotaRequestState state
     r.approved_limit = limit;
   }
   r.state = state;
-  r.decision_note = decision.note;
+  if (!decision.note.empty()) r.decision_note = decision.note;
   r.decided_by = ctx.principal.id;
   ASSIGN_OR_RETURN(QuotaRequest decided, storage::DecideQuotaRequest(ctx.Tx(), r));
   boost::json::object changes{{"state", std::string(ToString(state))}, {"dimension", r.dimension}};
@@ -102,6 +102,7 @@ Handler CreateQuotaRequest() {
     Validator v;
     ASSIGN_OR_RETURN(bool known, KnownDimension(ctx.Tx(), req.dimension));
     v.Require(known, "dimension", "unknown", "is not a quota dimension");
+    v.Require(req.requested_limit >= 0, "requested_limit", "invalid", "must not be negative");
     v.Require(!req.reason.empty(), "reason", "required", "must say what the capacity is for");
     v.Length("reason", req.reason, 2000);
     RETURN_IF_ERROR(v.status());

@@ -75,7 +75,7 @@ Handler CreateTenant(const Services& s) {
 
 Handler ListTenants() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
-    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams(RequestContext::Labels::kFilter));
     ASSIGN_OR_RETURN(auto page, storage::ListTenants(ctx.Tx(), q));
     return PageResponse(std::move(page));
   };

@@ -133,6 +133,10 @@ TEST_CASE("tenants read their quotas; operators set them; requests for more are 
   auto not_more = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
                           R"({"dimension":"gpus","requested_limit":8,"reason":"same"})");
   CHECK(not_more.status == 400);
+  auto negative = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
+                          R"({"dimension":"gpus.a100-80gb-sxm","requested_limit":-1,"reason":"no limit yet"})");
+  CHECK(negative.status == 400);
+  CHECK(S(J(negative).at("errors").at(0).at("field")) == "requested_limit");
   auto asked = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
                        R"({"dimension":"gpus","requested_limit":32,"reason":"fine-tuning EXAONE for a public-sector pilot"})");
   REQUIRE(asked.status == 201);
@@ -155,6 +159,21 @@ TEST_CASE("tenants read their quotas; operators set them; requests for more are 
   const std::string req2 = S(J(second).at("id"));
   auto denied = c->Op("POST", "/v1/admin/tenants/" + t + "/quota-requests/" + req2 + ":deny", R"({"note":"no capacity this quarter"})");
   CHECK(S(J(denied).at("state")) == "denied");
+  CHECK(S(J(denied).at("decision_note")) == "no capacity this quarter");
+  // A withdrawn request has no decision note at all (not an empty one).
+  auto third = c->Call("POST", "/v1/tenants/" + t + "/quota-requests", admin,
+                       R"({"dimension":"vcpus","requested_limit":1024,"reason":"preprocessing"})");
+  const std::string req3 = S(J(third).at("id"));
+  REQUIRE(c->Op("POST", "/v1/admin/tenants/" + t + ":suspend").status == 200);
+  auto cancelled = c->Call("POST", "/v1/tenants/" + t + "/quota-requests/" + req3 + ":cancel", admin);
+  REQUIRE(cancelled.status == 200);  // withdrawing stays possible while suspended
+  CHECK(S(J(cancelled).at("state")) == "cancelled");
+  CHECK_FALSE(J(cancelled).as_object().contains("decision_note"));
+  REQUIRE(c->Op("POST", "/v1/admin/tenants/" + t + ":resume").status == 200);
+  // Lists without labels refuse a label selector instead of ignoring it.
+  auto selected = c->Call("GET", "/v1/tenants/" + t + "/quota-requests?label_selector=team%3Dml", admin);
+  CHECK(selected.status == 400);
+  CHECK(S(J(selected).at("errors").at(0).at("field")) == "label_selector");
   CHECK(c->Call("GET", "/v1/tenants/" + t + "/quotas", admin).body.find(R"("dimension":"instances","limit":20)") != std::string::npos);
   // Both decisions are in the tenant's audit log with the operator's reason.
   auto events = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=quota_requests.approve", admin);
@@ -501,6 +520,34 @@ TEST_CASE("a watch sees create, update and delete in order and resumes without m
   REQUIRE(listed.status == 200);
   CHECK(J(listed).at("items").as_array().size() == 1);
   CHECK(listed.Header("X-Gaon-Change-Head") == "4");
+}
+
+TEST_CASE("the change list pages with opaque tokens, and too many streams get Retry-After", "[e2e][watch]") {
+  auto c = TestCloud::Start({.env = {{"GAON_SERVER_MAX_STREAMS", "1"}}});
+  const std::string t = c->CreateTenant("pager");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("p" + std::to_string(i))).status == 202);
+  }
+  auto first = c->Call("GET", "/v1/tenants/" + t + "/events?page_size=2", key);
+  REQUIRE(first.status == 200);
+  REQUIRE(J(first).at("items").as_array().size() == 2);
+  const std::string token = S(J(first).at("next_page_token"));
+  CHECK(token.find_first_not_of("0123456789") != std::string::npos);  // opaque, not a bare number
+  auto rest = c->Call("GET", "/v1/tenants/" + t + "/events?page_size=2&page_token=" + token, key);
+  REQUIRE(rest.status == 200);
+  REQUIRE(J(rest).at("items").as_array().size() == 1);
+  CHECK(J(rest).at("items").at(0).at("seq").as_int64() == 3);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/events?page_token=bm90LWEtdG9rZW4", key).status == 400);
+
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
+  SseClient one(c->address(), "/v1/tenants/" + t + "/events?watch=true", auth);
+  REQUIRE(one.status() == 200);
+  REQUIRE(one.Next());
+  auto second = c->Call("GET", "/v1/tenants/" + t + "/events?watch=true", key);
+  CHECK(second.status == 503);
+  CHECK(S(J(second).at("code")) == "too_many_streams");
+  CHECK(second.Header("Retry-After") == "5");
 }
 
 TEST_CASE("watch streams end when gaond shuts down", "[e2e][watch][shutdown]") {
