@@ -18,6 +18,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/readyz",                                   P::kPublic,        "system.ready",    ReadyzHandler(s),   E::kWorker, own_tx});
   r.Add({"GET",    "/metrics",                                  P::kPublic,        "system.metrics",  MetricsHandler(s),  E::kInline});
   r.Add({"GET",    "/v1/openapi.yaml",                          P::kPublic,        "system.openapi",  OpenApiHandler(),   E::kInline});
+  if (!s.serve_api) return;
 
   // The caller and console sessions.
   r.Add({"POST",   "/v1/sessions",                              P::kPublic,        "sessions.create", Login(s),           E::kWorker, not_idempotent});
@@ -100,6 +101,15 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"POST",   "/v1/tenants/{tenant}/instances/{instance}:start",      P::kTenantWrite, "instances.start",  StartInstance()});
   r.Add({"POST",   "/v1/tenants/{tenant}/instances/{instance}:reboot",     P::kTenantWrite, "instances.reboot", RebootInstance()});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}/events",     P::kTenantRead,  "instances.events", ListInstanceEvents()});
+
+  // The fleet (operators). Handlers record intent; the controllers act on it.
+  r.Add({"GET",    "/v1/admin/nodes",                           P::kPlatformAdmin, "nodes.list",     ListNodes()});
+  r.Add({"GET",    "/v1/admin/nodes/{node}",                    P::kPlatformAdmin, "nodes.get",      GetNode()});
+  r.Add({"POST",   "/v1/admin/nodes/{node}:cordon",             P::kPlatformAdmin, "nodes.cordon",   CordonNode()});
+  r.Add({"POST",   "/v1/admin/nodes/{node}:uncordon",           P::kPlatformAdmin, "nodes.uncordon", UncordonNode()});
+  r.Add({"POST",   "/v1/admin/nodes/{node}:drain",              P::kPlatformAdmin, "nodes.drain",    DrainNode()});
+  r.Add({"POST",   "/v1/admin/sim/nodes/{node}:fail",           P::kPlatformAdmin, "sim.fail_node",    SimFailNode()});
+  r.Add({"POST",   "/v1/admin/sim/nodes/{node}:recover",        P::kPlatformAdmin, "sim.recover_node", SimRecoverNode()});
 
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});

@@ -27,6 +27,7 @@ struct Services {
   const std::vector<storage::Migration>* migrations = nullptr;  // what /readyz expects applied
   storage::ChangeFeed* feed = nullptr;  // wakes watch streams; may be null (they then poll)
   CatalogCache* catalog = nullptr;      // the region's catalog in memory
+  bool serve_api = true;                // false: only /healthz, /readyz, /metrics (a controllers-only gaond)
 };
 
 }  // namespace gaon::api

@@ -1,6 +1,6 @@
 #include "core/catalog_loader.h"
 
-#include <yaml-cpp/yaml.h>
+#include "core/yaml_file.h"
 
 #include <set>
 
@@ -39,14 +39,7 @@ Status CheckId(const std::string& id, const std::string& where) {
 }  // namespace
 
 StatusOr<Catalog> LoadCatalog(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Bad(path, "cannot read the file");
-  } catch (const YAML::Exception& e) {
-    return Bad(path, std::string("malformed YAML: ") + e.what());
-  }
+  ASSIGN_OR_RETURN(const YAML::Node root, ReadYamlFile(path, "catalog"));
   Catalog c;
   const YAML::Node region = root["region"];
   if (!region || !region.IsMap()) return Bad(path, "region is required");

@@ -87,14 +87,28 @@ Setter BytesSetter(T Config::*section, std::int64_t T::*field, std::int64_t min)
   };
 }
 
-Setter EnumSetter(std::string LogConfig::*field, std::vector<std::string> allowed) {
+template <typename T>
+Setter EnumSetter(T Config::*section, std::string T::*field, std::vector<std::string> allowed) {
   return [=](Config& c, const std::string& v) -> Status {
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
       return Bad("must be one of " + list + ", got '" + v + "'");
     }
-    c.log.*field = v;
+    (c.*section).*field = v;
+    return Status::Ok();
+  };
+}
+
+Setter RangeSetter(DurationRange SimConfig::*field) {
+  return [=](Config& c, const std::string& v) -> Status {
+    const auto dots = v.find("..");
+    auto lo = ParseDuration(v.substr(0, dots));
+    if (!lo.ok()) return lo.status();
+    auto hi = dots == std::string::npos ? lo : ParseDuration(v.substr(dots + 2));
+    if (!hi.ok()) return hi.status();
+    if (*hi < *lo) return Bad("the range's end is before its start: '" + v + "'");
+    c.sim.*field = {*lo, *hi};
     return Status::Ok();
   };
 }
@@ -246,8 +260,35 @@ const std::vector<KeyDef>& Defs() {
         QuotaSetter(&QuotaDefaults::memory_gib));
     add("quotas.default_endpoints", "int", "5", "Inference endpoint quota of a new tenant.",
         QuotaSetter(&QuotaDefaults::endpoints));
+    add("controller.workers", "int", "8", "Reconciles running at once, per resource kind.",
+        IntSetter(&Config::controller, &ControllerConfig::workers, 1, 256));
+    add("controller.resync_interval", "duration", "30s",
+        "How often the controllers revisit every resource, catching changes whose notification was lost.",
+        DurationSetter(&Config::controller, &ControllerConfig::resync_interval, std::chrono::milliseconds(100)));
+    add("controller.lease_duration", "duration", "10s",
+        "Leader lease of the controllers: another replica takes over this long after the leader stops renewing.",
+        DurationSetter(&Config::controller, &ControllerConfig::lease_duration, std::chrono::milliseconds(300)));
+    add("controller.retry_max_delay", "duration", "60s", "Cap of the per-resource backoff after reconcile errors.",
+        DurationSetter(&Config::controller, &ControllerConfig::retry_max_delay, std::chrono::milliseconds(10)));
+    add("controller.node_timeout", "duration", "15s",
+        "A node whose heartbeat is older than this is marked Down and its instances Failed.",
+        DurationSetter(&Config::controller, &ControllerConfig::node_timeout, std::chrono::milliseconds(100)));
+    add("controller.schedule_batch", "int", "500", "Instances the scheduler places per transaction.",
+        IntSetter(&Config::controller, &ControllerConfig::schedule_batch, 1, 10000));
+    add("controller.driver", "one of: sim", "sim", "The driver that runs instances on GPU hosts.",
+        EnumSetter(&Config::controller, &ControllerConfig::driver, {"sim"}));
+    add("sim.fleet_file", "path", "",
+        "YAML describing the simulated GPU hosts (deploy/fleet.yaml; relative to the config file); registered as nodes at start.",
+        StringSetter(&Config::sim, &SimConfig::fleet_file));
+    add("sim.provision_time", "duration range", "0s",
+        "How long a simulated machine takes from create to running: a duration or min..max (uniform).",
+        RangeSetter(&SimConfig::provision_time));
+    add("sim.boot_time", "duration range", "0s", "How long a simulated start or reboot takes.",
+        RangeSetter(&SimConfig::boot_time));
+    add("sim.failure_percent", "int", "0", "Percent of simulated provisioning attempts that fail.",
+        IntSetter(&Config::sim, &SimConfig::failure_percent, 0, 100));
     add("log.level", "one of: debug, info, warn, error", "info", "Least severe level written.",
-        EnumSetter(&LogConfig::level, {"debug", "info", "warn", "error"}));
+        EnumSetter(&Config::log, &LogConfig::level, {"debug", "info", "warn", "error"}));
     add("log.access", "bool", "true", "Write one log line per HTTP request.",
         BoolSetter(&Config::log, &LogConfig::access));
     return d;
@@ -326,10 +367,13 @@ StatusOr<Config> LoadConfig(const std::string& path, const std::map<std::string,
   if (c.database.owner_url.empty()) c.database.owner_url = c.database.url;
   // Relative paths in a file are relative to that file, so a config and its catalog can
   // travel together.
-  if (!path.empty() && !c.catalog_file.empty() && c.catalog_file.front() != '/' && !env.count("GAON_CATALOG_FILE")) {
+  const auto relative_to_file = [&](std::string& file, const char* env_name) {
+    if (path.empty() || file.empty() || file.front() == '/' || env.count(env_name)) return;
     const auto slash = path.rfind('/');
-    if (slash != std::string::npos) c.catalog_file = path.substr(0, slash + 1) + c.catalog_file;
-  }
+    if (slash != std::string::npos) file = path.substr(0, slash + 1) + file;
+  };
+  relative_to_file(c.catalog_file, "GAON_CATALOG_FILE");
+  relative_to_file(c.sim.fleet_file, "GAON_SIM_FLEET_FILE");
   return c;
 }
 

@@ -76,6 +76,29 @@ struct QuotaDefaults {
   std::int64_t endpoints = 5;
 };
 
+// A duration drawn uniformly from [min, max] ("2s", or "1s..5s").
+struct DurationRange {
+  std::chrono::milliseconds min{0};
+  std::chrono::milliseconds max{0};
+};
+
+struct ControllerConfig {
+  int workers = 8;                                      // reconciles running at once, per kind
+  std::chrono::milliseconds resync_interval{30000};     // full pass that catches missed changes
+  std::chrono::milliseconds lease_duration{10000};      // leader lease; renewed every third of it
+  std::chrono::milliseconds retry_max_delay{60000};     // cap of the per-key error backoff
+  std::chrono::milliseconds node_timeout{15000};        // heartbeat age that marks a node Down
+  int schedule_batch = 500;                             // instances placed per scheduler transaction
+  std::string driver = "sim";
+};
+
+struct SimConfig {
+  std::string fleet_file;                         // the simulated GPU hosts (deploy/fleet.yaml)
+  DurationRange provision_time;                   // create → running
+  DurationRange boot_time;                        // start / reboot → running
+  int failure_percent = 0;                        // provisioning attempts that fail
+};
+
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
   bool access = true;          // one line per HTTP request
@@ -90,6 +113,8 @@ struct Config {
   std::chrono::milliseconds change_retention{24 * 3600 * 1000};  // how far back a watch can resume
   std::string catalog_file;  // the region and its catalog, loaded at start
   QuotaDefaults quota_defaults;
+  ControllerConfig controller;
+  SimConfig sim;
   LogConfig log;
 };
 

@@ -16,7 +16,10 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "controller/manager.h"
+#include "controller/sim_driver.h"
 #include "core/catalog_loader.h"
+#include "core/fleet_loader.h"
 #include "storage/audit.h"
 #include "storage/catalog.h"
 #include "storage/change_feed.h"
@@ -127,9 +130,34 @@ class Maintenance {
   std::thread thread_;
 };
 
+// The simulated fleet, checked against the catalog: every host's zone and GPU type must exist.
+StatusOr<std::vector<FleetHost>> LoadCheckedFleet(const Config& config, const std::optional<Catalog>& catalog) {
+  if (config.sim.fleet_file.empty()) {
+    LogWarn("no sim.fleet_file configured: the simulated fleet has no hosts");
+    return std::vector<FleetHost>();
+  }
+  ASSIGN_OR_RETURN(auto fleet, LoadFleet(config.sim.fleet_file));
+  if (catalog) {
+    for (const auto& h : fleet) {
+      const bool zone = std::any_of(catalog->region.zones.begin(), catalog->region.zones.end(),
+                                    [&](const Zone& z) { return z.id == h.zone; });
+      const bool gpu = std::any_of(catalog->gpu_types.begin(), catalog->gpu_types.end(),
+                                   [&](const GpuType& g) { return g.id == h.gpu_type; });
+      if (!zone || !gpu) {
+        return InvalidArgument("fleet: host " + h.id + ": " + (zone ? "GPU type " + h.gpu_type : "zone " + h.zone) +
+                                   " is not in the catalog",
+                               "invalid_fleet");
+      }
+    }
+  }
+  return fleet;
+}
+
 int RunServe(const std::string& config_path, const std::string& roles) {
-  if (roles != "all" && roles != "api" && roles != "controllers" && roles != "api,controllers" &&
-      roles != "controllers,api") {
+  const bool api_role = roles == "all" || roles == "api" || roles == "api,controllers" || roles == "controllers,api";
+  const bool controller_role =
+      roles == "all" || roles == "controllers" || roles == "api,controllers" || roles == "controllers,api";
+  if (!api_role && !controller_role) {
     return Fail(InvalidArgument("--roles must be all, api, controllers or api,controllers"));
   }
   // Block the shutdown signals in every thread; the main thread waits for them below.
@@ -154,9 +182,11 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   Status schema = WaitForSchema(**db, *migrations);
   if (!schema.ok()) return Fail(schema);
 
+  std::optional<Catalog> loaded_catalog;
   if (!config->catalog_file.empty()) {
     auto catalog = LoadCatalog(config->catalog_file);
     if (!catalog.ok()) return Fail(catalog.status());
+    loaded_catalog = *catalog;
     const Status loaded = (*db)->Transact({.platform = true, .name = "catalog.load"}, [&](storage::Tx& tx) {
       return storage::UpsertCatalog(tx, *catalog);
     });
@@ -169,7 +199,15 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   }
   storage::ChangeFeed feed(config->database);
   api::CatalogCache catalog;
-  api::Services services{&*config, db->get(), &metrics, &*migrations, &feed, &catalog};
+  api::Services services{&*config, db->get(), &metrics, &*migrations, &feed, &catalog, api_role};
+  std::unique_ptr<controller::Driver> driver;
+  std::unique_ptr<controller::Manager> controllers;
+  if (controller_role) {
+    auto fleet = LoadCheckedFleet(*config, loaded_catalog);
+    if (!fleet.ok()) return Fail(fleet.status());
+    driver = std::make_unique<controller::SimDriver>(**db, std::move(*fleet), config->sim);
+    controllers = std::make_unique<controller::Manager>(**db, feed, *driver, config->controller, metrics);
+  }
   const int workers = config->server.workers > 0 ? config->server.workers : config->database.pool_size;
   api::App app(services, workers);
   auto server = http::HttpServer::Create(config->server, &app);
@@ -179,6 +217,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   metrics.AddCallbackGauge("gaon_http_open_connections", "Open client connections.",
                            [s = server->get()] { return static_cast<double>(s->open_connections()); });
   (*server)->Start();
+  if (controllers) controllers->Start();
   Maintenance maintenance(**db, std::chrono::minutes(10), config->change_retention);
   const std::string scheme = (*server)->tls() ? "https" : "http";
   LogInfo("gaond serving", {{"address", (*server)->address()},
@@ -198,6 +237,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
                             {"in_flight", (*server)->in_flight()},
                             {"deadline_ms", static_cast<std::int64_t>(config->server.shutdown_timeout.count())}});
   (*server)->Shutdown(config->server.shutdown_timeout);
+  if (controllers) controllers->Stop();
   feed.Stop();
   app.Stop();
   server->reset();

@@ -102,7 +102,11 @@ void ChangeFeed::Run() {
       Receiver changes(conn, kChangesChannel, [this](const std::string& payload) {
         std::istringstream in(payload);
         ChangeNotice n;
-        if (in >> n.tenant >> n.seq >> n.kind >> n.resource_id) Deliver(n);
+        std::string origin;
+        if (in >> n.tenant >> n.seq >> n.kind >> n.resource_id) {
+          n.from_controller = (in >> origin) && origin == "c";
+          Deliver(n);
+        }
       });
       Receiver auth(conn, kAuthChannel, [this](const std::string& payload) {
         std::vector<std::function<void(const std::string&)>> subs;

@@ -28,6 +28,7 @@ struct ChangeNotice {
   std::int64_t seq = 0;
   std::string kind;
   std::string resource_id;
+  bool from_controller = false;  // status the controllers wrote themselves
 };
 
 class ChangeFeed {

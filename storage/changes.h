@@ -15,12 +15,17 @@ namespace gaon::storage {
 inline constexpr const char* kChangesChannel = "gaon_changes";
 inline constexpr const char* kAuthChannel = "gaon_auth";
 
+// Who made a change: the API (a tenant or operator asked for something: the controllers must
+// act) or the controllers themselves (status they wrote: nothing more to act on).
+enum class ChangeOrigin { kApi, kController };
+
 // Appends a change (taking the tenant's change-head row lock until commit) and queues the
-// notification "<tenant> <seq> <kind> <resource id>". The statement travels with the
+// notification "<tenant> <seq> <kind> <resource id> <a|c>". The statement travels with the
 // transaction's COMMIT (ExecLater), so the head lock is held for that round trip only and
 // sequence order within a tenant is commit order.
 Status RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
-                    std::string_view type, std::int64_t resource_version, const boost::json::value& object);
+                    std::string_view type, std::int64_t resource_version, const boost::json::value& object,
+                    ChangeOrigin origin = ChangeOrigin::kApi);
 
 // Changes after `after_seq`, oldest first, at most `limit`.
 StatusOr<std::vector<ChangeEvent>> ListChanges(Tx& tx, const TenantId& tenant, std::int64_t after_seq, int limit);

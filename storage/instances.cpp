@@ -1,17 +1,17 @@
 #include "storage/instances.h"
 
+#include "storage/internal/instance_rows.h"
 #include "storage/internal/rows.h"
 
 namespace gaon::storage {
-namespace {
 
-constexpr const char* kCols =
+const char* const kInstanceCols =
     "instance_id, tenant_id, name, labels, instance_type_id, image_id, requested_zone_id, "
     "array_to_json(ssh_key_ids)::text, desired_state, reboot_requests, generation, phase, observed_generation, "
     "conditions::text, zone_id, node_id, ip_address, status_extra::text, resource_version, created_at, updated_at, "
-    "deletion_requested_at, deleted_at";
+    "deletion_requested_at, deleted_at, failure_reason";
 
-Instance Row(const ResultRow& r) {
+Instance InstanceRow(const ResultRow& r) {
   Instance i;
   i.id = InstanceId::FromTrusted(r[0].c_str());
   i.tenant_id = TenantId::FromTrusted(r[1].c_str());
@@ -46,11 +46,14 @@ Instance Row(const ResultRow& r) {
   i.updated_at = Ts(r[20]);
   i.deletion_requested_at = OptTs(r[21]);
   i.deleted_at = OptTs(r[22]);
+  i.status.failure_reason = OptStr(r[23]);
   // Asked to go away and not gone yet: that is what the tenant sees, whatever step the
   // controller is at.
   if (i.deletion_requested_at && i.status.phase != "Deleted") i.status.phase = "Deleting";
   return i;
 }
+
+namespace {
 
 const std::string& Text(const std::string& key) {
   static const std::map<std::string, std::string> t = {
@@ -59,27 +62,34 @@ const std::string& Text(const std::string& key) {
                              "memory_gib, phase, conditions, status_extra) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, "
                              "$9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb) RETURNING *), "
                              "ev AS (INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, to_phase) "
-                             "SELECT tenant_id, instance_id, $17, $18, $19, phase FROM ins) SELECT ") + kCols + " FROM ins"},
-      {"get", std::string("SELECT ") + kCols +
+                             "SELECT tenant_id, instance_id, $17, $18, $19, phase FROM ins) SELECT ") + kInstanceCols + " FROM ins"},
+      {"get", std::string("SELECT ") + kInstanceCols +
                   " FROM instances WHERE tenant_id = $1 AND instance_id = $2 AND ($3 OR deleted_at IS NULL)"},
       {"meta", std::string("UPDATE instances SET name = $3, labels = $4::jsonb, updated_at = now(), resource_version = "
                            "resource_version + 1 WHERE tenant_id = $1 AND instance_id = $2 AND deleted_at IS NULL AND "
-                           "resource_version = $5 RETURNING ") + kCols},
+                           "resource_version = $5 RETURNING ") + kInstanceCols},
       // One statement per action; each changes spec only when it would make a difference.
       {"stop", std::string("UPDATE instances SET desired_state = 'stopped', generation = generation + 1, "
                            "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
                            "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL AND "
-                           "desired_state <> 'stopped' RETURNING ") + kCols},
+                           "desired_state <> 'stopped' RETURNING ") + kInstanceCols},
       {"start", std::string("UPDATE instances SET desired_state = 'running', generation = generation + 1, "
                             "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL AND "
-                            "desired_state <> 'running' RETURNING ") + kCols},
+                            "desired_state <> 'running' RETURNING ") + kInstanceCols},
       {"reboot", std::string("UPDATE instances SET reboot_requests = reboot_requests + 1, generation = generation + 1, "
                              "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
-                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL RETURNING ") + kCols},
+                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL RETURNING ") + kInstanceCols},
+      {"drain_move", std::string("UPDATE instances SET evicting = true, resource_version = resource_version + 1, "
+                                 "updated_at = now() WHERE node_id = $1 AND deleted_at IS NULL AND "
+                                 "deletion_requested_at IS NULL AND NOT evicting RETURNING ") + kInstanceCols},
+      {"drain_stop", std::string("UPDATE instances SET desired_state = 'stopped', generation = generation + 1, "
+                                 "resource_version = resource_version + 1, updated_at = now() WHERE node_id = $1 AND "
+                                 "deleted_at IS NULL AND deletion_requested_at IS NULL AND desired_state = 'running' "
+                                 "RETURNING ") + kInstanceCols},
       {"delete", std::string("UPDATE instances SET deletion_requested_at = now(), generation = generation + 1, "
                              "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
-                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL RETURNING ") + kCols},
+                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL RETURNING ") + kInstanceCols},
   };
   return t.at(key);
 }
@@ -101,11 +111,11 @@ Status NameTaken(const std::string& name) {
 }  // namespace
 
 Footprint InstanceFootprint(const InstanceType& type) {
-  return {{"instances", 1},
-          {"gpus", type.gpu_count},
-          {"gpus." + type.gpu_type, type.gpu_count},
-          {"vcpus", type.vcpus},
-          {"memory_gib", type.memory_gib}};
+  return InstanceFootprint(type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib);
+}
+
+Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, int memory_gib) {
+  return {{"instances", 1}, {"gpus", gpus}, {"gpus." + gpu_type, gpus}, {"vcpus", vcpus}, {"memory_gib", memory_gib}};
 }
 
 StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType& type, const InstanceEvent& first) {
@@ -117,7 +127,7 @@ StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType&
                         type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib, i.status.phase,
                         ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type, first.reason,
                         first.message);
-    return Row(r[0]);
+    return InstanceRow(r[0]);
   } catch (const UniqueViolation&) {
     return NameTaken(i.name);
   }
@@ -126,11 +136,11 @@ StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType&
 StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted) {
   const auto r = Exec(tx, S("instances.get", "get"), tenant.str(), id.str(), include_deleted);
   if (r.empty()) return NotFound("instance " + id.str() + " not found");
-  return Row(r[0]);
+  return InstanceRow(r[0]);
 }
 
 StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const InstanceFilter& f, const ListQuery& q) {
-  FilteredSql sql("instances.list", std::string("SELECT ") + kCols + " FROM instances WHERE true");
+  FilteredSql sql("instances.list", std::string("SELECT ") + kInstanceCols + " FROM instances WHERE true");
   sql.Add("tenant_id = $?", tenant.str())
       .AddIf(!f.include_deleted, "deleted_at IS NULL")
       .Add("(CASE WHEN deletion_requested_at IS NOT NULL AND phase <> 'Deleted' THEN 'Deleting' ELSE phase END) = $?",
@@ -140,7 +150,7 @@ StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const Ins
       .Add("instance_id > $?", q.after);
   AddLabelFilters(sql, q.labels);
   sql.Tail("ORDER BY instance_id LIMIT $?", std::to_string(q.page_size + 1));
-  return ToPage<Instance>(sql.Run(tx), q.page_size, Row, [](const Instance& i) { return i.id.str(); });
+  return ToPage<Instance>(sql.Run(tx), q.page_size, InstanceRow, [](const Instance& i) { return i.id.str(); });
 }
 
 StatusOr<Instance> UpdateInstanceMeta(Tx& tx, const Instance& u, std::int64_t expected_version) {
@@ -156,7 +166,7 @@ StatusOr<Instance> UpdateInstanceMeta(Tx& tx, const Instance& u, std::int64_t ex
     return FailedPrecondition("instance " + u.id.str() + " changed since version " + std::to_string(expected_version),
                               "precondition_failed");
   }
-  return Row(r[0]);
+  return InstanceRow(r[0]);
 }
 
 StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const InstanceId& id, InstanceAction action,
@@ -166,12 +176,29 @@ StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const Ins
   const int a = static_cast<int>(action);
   const auto r = Exec(tx, S(kNames[a], kKeys[a]), tenant.str(), id.str());
   *changed = !r.empty();
-  if (*changed) return Row(r[0]);
+  if (*changed) return InstanceRow(r[0]);
   ASSIGN_OR_RETURN(Instance current, GetInstance(tx, tenant, id));
   if (current.deletion_requested_at && action != InstanceAction::kDelete) {
     return FailedPrecondition("instance " + id.str() + " is being deleted", "instance_deleting");
   }
   return current;
+}
+
+StatusOr<std::optional<std::int64_t>> QueuePosition(Tx& tx, const TenantId& tenant, const InstanceId& id) {
+  constexpr Sql kPosition{"instances.queue_position",
+                          "SELECT gaon_queue_position(tenant_id, instance_id) FROM instances WHERE tenant_id = $1 AND "
+                          "instance_id = $2 AND node_id IS NULL AND deleted_at IS NULL AND deletion_requested_at IS NULL "
+                          "AND desired_state = 'running' AND phase = 'Pending'"};
+  const auto r = Exec(tx, kPosition, tenant.str(), id.str());
+  if (r.empty() || r[0][0].is_null()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(r[0][0].as<std::int64_t>());
+}
+
+StatusOr<std::vector<Instance>> DrainInstances(Tx& tx, const std::string& node, const std::string& policy) {
+  const Sql sql = policy == "stop" ? S("instances.drain_stop", "drain_stop") : S("instances.drain_move", "drain_move");
+  std::vector<Instance> out;
+  for (const auto& r : Exec(tx, sql, node)) out.push_back(InstanceRow(r));
+  return out;
 }
 
 Status AddInstanceEvent(Tx& tx, const TenantId& tenant, const InstanceId& id, const InstanceEvent& e) {

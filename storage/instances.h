@@ -15,6 +15,7 @@ namespace gaon::storage {
 
 // What an instance of `type` counts for against quotas.
 Footprint InstanceFootprint(const InstanceType& type);
+Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, int memory_gib);
 
 // Inserts an admitted instance (id, name, spec, labels and the initial status set by the
 // caller) and its first event, in one statement. AlreadyExists("name_taken") when a live
@@ -42,6 +43,15 @@ enum class InstanceAction { kStop, kStart, kReboot, kDelete };
 // FailedPrecondition("instance_deleting") for start/stop/reboot of an instance being deleted.
 StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const InstanceId& id, InstanceAction action,
                                        bool* changed);
+
+// Where a waiting instance stands in its GPU type's queue (1 = next), nothing when it is not
+// waiting for a node.
+StatusOr<std::optional<std::int64_t>> QueuePosition(Tx& tx, const TenantId& tenant, const InstanceId& id);
+
+// What a drain of `node` does to its live instances: "reschedule" marks them to be moved
+// (the controllers stop each and place it again elsewhere), "stop" asks them to stop (spec,
+// as the tenant's :stop would). Operator-wide. Returns the instances changed.
+StatusOr<std::vector<Instance>> DrainInstances(Tx& tx, const std::string& node, const std::string& policy);
 
 Status AddInstanceEvent(Tx& tx, const TenantId& tenant, const InstanceId& id, const InstanceEvent& e);
 StatusOr<Page<InstanceEvent>> ListInstanceEvents(Tx& tx, const TenantId& tenant, const InstanceId& id, const ListQuery& q);

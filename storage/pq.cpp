@@ -225,6 +225,7 @@ Status StatusFromSqlState(const std::string& state, const std::string& message) 
     return Unavailable("the database is unavailable", "connection_lost");
   }
   if (state == "42501") return Internal("database permission denied: " + message, "database_permission");
+  if (state == "GA001") return Aborted("this replica no longer holds the controllers' lease", "lease_lost");
   return Internal("database error: " + message, "database_error");
 }
 

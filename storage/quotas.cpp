@@ -22,7 +22,9 @@ constexpr Sql kAdmit{
     "JOIN d ON d.dim = added.dimension JOIN quotas q ON q.tenant_id = $1 AND q.dimension = added.dimension "
     "WHERE added.used > q.limit_value ORDER BY d.ord LIMIT 1"};
 constexpr Sql kSub{"quotas.release_usage",
-                   "UPDATE quota_usage SET used = greatest(used - $3, 0) WHERE tenant_id = $1 AND dimension = $2"};
+                   "UPDATE quota_usage u SET used = greatest(u.used - d.amount, 0) "
+                   "FROM unnest($2::text[], $3::bigint[]) AS d(dim, amount) "
+                   "WHERE u.tenant_id = $1 AND u.dimension = d.dim"};
 constexpr Sql kList{"quotas.list",
                     "SELECT q.dimension, q.limit_value, coalesce(u.used, 0) FROM quotas q LEFT JOIN quota_usage u ON "
                     "u.tenant_id = q.tenant_id AND u.dimension = q.dimension WHERE q.tenant_id = $1 ORDER BY "
@@ -75,6 +77,16 @@ QuotaRequest RequestRow(const ResultRow& r) {
   return q;
 }
 
+// A footprint as the two array parameters ($2 dimensions, $3 amounts) kAdmit and kSub take.
+std::pair<std::string, std::string> Arrays(const Footprint& footprint) {
+  std::vector<std::string> dims, amounts;
+  for (const auto& [dimension, amount] : footprint) {
+    dims.push_back(dimension);
+    amounts.push_back(std::to_string(amount));
+  }
+  return {TextArray(dims), TextArray(amounts)};
+}
+
 }  // namespace
 
 bool IsBaseDimension(const std::string& d) {
@@ -82,12 +94,8 @@ bool IsBaseDimension(const std::string& d) {
 }
 
 Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
-  std::vector<std::string> dims, amounts;
-  for (const auto& [dimension, amount] : footprint) {
-    dims.push_back(dimension);
-    amounts.push_back(std::to_string(amount));
-  }
-  const auto r = Exec(tx, kAdmit, tenant.str(), TextArray(dims), TextArray(amounts));
+  const auto [dims, amounts] = Arrays(footprint);
+  const auto r = Exec(tx, kAdmit, tenant.str(), dims, amounts);
   if (r.empty()) return Status::Ok();
   const std::string dimension = r[0][0].c_str();
   const std::string limit = r[0][1].c_str(), used = r[0][2].c_str(), requested = r[0][3].c_str();
@@ -102,7 +110,8 @@ Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
 }
 
 Status Release(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
-  for (const auto& [dimension, amount] : footprint) Exec(tx, kSub, tenant.str(), dimension, amount);
+  const auto [dims, amounts] = Arrays(footprint);
+  ExecLater(tx, kSub, tenant.str(), dims, amounts);
   return Status::Ok();
 }
 

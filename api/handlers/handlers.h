@@ -79,4 +79,13 @@ Handler ListInstanceEvents();
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);
 
+// fleet.cpp: nodes and the simulated hosts (operators)
+Handler ListNodes();
+Handler GetNode();
+Handler CordonNode();
+Handler UncordonNode();
+Handler DrainNode();
+Handler SimFailNode();
+Handler SimRecoverNode();
+
 }  // namespace gaon::api

@@ -157,7 +157,7 @@ Handler CreateInstance(const Services& services) {
       std::string where = "no zone", alternatives;
       for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
       for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;
-      scheduled.reason = "InsufficientCapacity";
+      scheduled.reason = "Unschedulable";
       scheduled.message = "no free capacity for " + type.id + (req.spec.zone ? " in " + *req.spec.zone : std::string()) +
                           " now; " + where + " could place it" +
                           (alternatives.empty() ? std::string() : "; could place now: " + alternatives) +
@@ -200,6 +200,9 @@ Handler GetInstance() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
     ASSIGN_OR_RETURN(Instance i, storage::GetInstance(ctx.Tx(), *ctx.tenant, id, /*include_deleted=*/true));
+    if (i.status.phase == "Pending" && !i.status.node) {
+      ASSIGN_OR_RETURN(i.status.queue_position, storage::QueuePosition(ctx.Tx(), *ctx.tenant, id));
+    }
     http::HttpResponse res = Json(200, i);
     return WithEtag(res, i.resource_version);
   };

@@ -51,7 +51,16 @@ const std::vector<std::pair<std::string, std::string>>& Status::extras() const {
   return rep_ ? rep_->extras : kNone;
 }
 
+std::optional<std::string> Status::extra(std::string_view name) const {
+  for (const auto& [k, v] : extras()) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
 int Status::http_status() const { return rep_ ? rep_->http_status : 0; }
+
+const std::string& Status::request_id() const { return rep_ ? rep_->request_id : Empty(); }
 
 Status::Rep& Status::Mutable() {
   assert(!ok() && "details on an OK status");
@@ -79,12 +88,19 @@ Status Status::WithHttpStatus(int http_status) const {
   return s;
 }
 
+Status Status::WithRequestId(std::string request_id) const {
+  Status s = *this;
+  s.Mutable().request_id = std::move(request_id);
+  return s;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out(StatusCodeName(code_));
   out += " (" + reason() + ")";
   if (!message().empty()) out += ": " + message();
   for (const auto& v : violations()) out += "; " + v.field + ": " + v.message;
+  if (!request_id().empty()) out += " [request " + request_id() + "]";
   return out;
 }
 

@@ -26,6 +26,12 @@ std::string InstanceBody(const std::string& name, const std::string& type = "gpu
          R"(","image":"ubuntu-24.04-cuda-12.8")" + extra + "}}";
 }
 
+// These tests are about the API: gaond runs without controllers, so nothing but the API writes
+// instances (tests/e2e/controllers_test.cpp covers what the controllers do).
+GaondOptions ApiOnly(std::map<std::string, std::string> env = {}) {
+  return {.args = {"serve", "--roles", "api"}, .env = std::move(env)};
+}
+
 std::string LiveCount(TestCloud& c, const std::string& tenant) {
   return c.db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM instances WHERE tenant_id = '" + tenant +
                            "' AND deleted_at IS NULL");
@@ -34,7 +40,9 @@ std::string LiveCount(TestCloud& c, const std::string& tenant) {
 }  // namespace
 
 TEST_CASE("the catalog lists the region, GPU types, instance types with availability, and images", "[e2e][catalog]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start({.env = {{"GAON_SIM_FLEET_FILE",
+                                      TestCloud::FleetFile("groups:\n" + TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 2) +
+                                                           TestCloud::FleetGroup("kr-central-1b", "h100-80gb-sxm", 1))}}});
   const std::string t = c->CreateTenant("shopper");
   const std::string key = c->CreateKey(t, "tenant-viewer");
   auto regions = c->Call("GET", "/v1/regions", key);
@@ -50,14 +58,14 @@ TEST_CASE("the catalog lists the region, GPU types, instance types with availabi
   auto images = c->Call("GET", "/v1/images", key);
   CHECK(images.body.find("ubuntu-24.04-cuda-12.8") != std::string::npos);
 
-  // No hosts yet: nothing can be placed anywhere.
-  auto before = c->Call("GET", "/v1/instance-types/gpu.h100.8x", key);
-  REQUIRE(before.status == 200);
-  const auto before_json = J(before);
-  for (const auto& z : before_json.at("availability").as_array()) CHECK(z.at("available").as_int64() == 0);
-  c->AddNode("kr-central-1a", "h100-80gb-sxm", 8);
-  c->AddNode("kr-central-1a", "h100-80gb-sxm", 8);
-  c->AddNode("kr-central-1b", "h100-80gb-sxm", 8);
+  // Three hosts, registered by the controllers from the fleet file.
+  REQUIRE(WaitUntil([&] {
+    auto one = c->Call("GET", "/v1/instance-types/gpu.h100.8x", key);
+    const auto type = J(one);
+    std::int64_t total = 0;
+    for (const auto& z : type.at("availability").as_array()) total += z.at("available").as_int64();
+    return total == 3;
+  }));
   auto types = c->Call("GET", "/v1/instance-types?gpu_type=h100-80gb-sxm", key);
   REQUIRE(types.status == 200);
   std::map<std::string, std::map<std::string, std::int64_t>> avail;
@@ -75,7 +83,7 @@ TEST_CASE("the catalog lists the region, GPU types, instance types with availabi
 }
 
 TEST_CASE("SSH keys are validated, fingerprinted like ssh-keygen, and never duplicated", "[e2e][ssh]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("sshers");
   const std::string dev = c->CreateKey(t, "tenant-member");
   auto created = c->Call("POST", "/v1/tenants/" + t + "/ssh-keys", dev,
@@ -112,7 +120,7 @@ TEST_CASE("SSH keys are validated, fingerprinted like ssh-keygen, and never dupl
 }
 
 TEST_CASE("tenants read their quotas; operators set them; requests for more are approved or denied", "[e2e][quotas]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("quoted");
   const std::string admin = c->CreateKey(t, "tenant-admin");
   auto q = c->Call("GET", "/v1/tenants/" + t + "/quotas", admin);
@@ -182,7 +190,7 @@ TEST_CASE("tenants read their quotas; operators set them; requests for more are 
 }
 
 TEST_CASE("200 parallel creates against a 10-GPU quota admit exactly 10", "[e2e][quotas][concurrency]") {
-  auto c = TestCloud::Start({.env = {{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}});
+  auto c = TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
   const std::string t = c->CreateTenant("racer");
   REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas",
                 R"({"limits":{"gpus":10,"instances":1000,"vcpus":100000,"memory_gib":1000000}})").status == 200);
@@ -224,7 +232,7 @@ TEST_CASE("200 parallel creates against a 10-GPU quota admit exactly 10", "[e2e]
 }
 
 TEST_CASE("parallel creates of mixed GPU types respect both the total and the per-type limit", "[e2e][quotas][concurrency]") {
-  auto c = TestCloud::Start({.env = {{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}});
+  auto c = TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
   const std::string t = c->CreateTenant("mixer");
   REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas",
                 R"({"limits":{"gpus":20,"gpus.h100-80gb-sxm":6,"instances":1000,"vcpus":100000,"memory_gib":1000000}})").status == 200);
@@ -282,7 +290,7 @@ TEST_CASE("parallel creates of mixed GPU types respect both the total and the pe
 }
 
 TEST_CASE("lowering a limit below usage blocks only new admissions", "[e2e][quotas]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("shrinker");
   const std::string key = c->CreateKey(t, "tenant-member");
   for (int i = 0; i < 3; ++i) REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("s" + std::to_string(i))).status == 202);
@@ -296,7 +304,7 @@ TEST_CASE("lowering a limit below usage blocks only new admissions", "[e2e][quot
 }
 
 TEST_CASE("each bad field of an instance is refused with its field and nothing is written", "[e2e][instances]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("strict");
   const std::string key = c->CreateKey(t, "tenant-member");
   REQUIRE(c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("taken")).status == 202);
@@ -337,7 +345,7 @@ TEST_CASE("each bad field of an instance is refused with its field and nothing i
 }
 
 TEST_CASE("an instance outside the tenant's jurisdiction is refused", "[e2e][instances][residency]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string thai = c->CreateTenant("bangkok-ai", "TH", "THB");
   const std::string key = c->CreateKey(thai, "tenant-member");
   auto r = c->Call("POST", "/v1/tenants/" + thai + "/instances", key, InstanceBody("nope"));
@@ -347,16 +355,19 @@ TEST_CASE("an instance outside the tenant's jurisdiction is refused", "[e2e][ins
 }
 
 TEST_CASE("an instance that fits the quota but not the free capacity is admitted and says where it could go", "[e2e][instances][capacity]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start({.env = {{"GAON_SIM_FLEET_FILE", TestCloud::FleetFile("groups:\n" + TestCloud::FleetGroup(
+                                                                                      "kr-central-1b", "h100-80gb-sxm", 1, 4))}}});
   const std::string t = c->CreateTenant("waiter");
   REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"gpus":64}})").status == 200);
   const std::string key = c->CreateKey(t, "tenant-member");
-  c->AddNode("kr-central-1b", "h100-80gb-sxm", 4);
+  REQUIRE(WaitUntil([&] {
+    return J(c->Op("GET", "/v1/admin/nodes")).at("items").as_array().size() == 1;
+  }));
   auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("big", "gpu.h100.8x"));
   REQUIRE(r.status == 202);
   const auto status = J(r).at("status");
   CHECK(S(status.at("phase")) == "Pending");
-  CHECK(S(status.at("conditions").at(0).at("reason")) == "InsufficientCapacity");
+  CHECK(S(status.at("conditions").at(0).at("reason")) == "Unschedulable");
   CHECK(status.at("placement").at("zones").as_array().empty());
   CHECK(boost::json::serialize(status.at("placement").at("instance_types")) == R"(["gpu.h100.1x","gpu.h100.2x","gpu.h100.4x"])");
   CHECK(S(status.at("conditions").at(0).at("message")).find("gpu.h100.4x") != std::string::npos);
@@ -368,7 +379,7 @@ TEST_CASE("an instance that fits the quota but not the free capacity is admitted
 }
 
 TEST_CASE("instances are read, filtered, paged, renamed with If-Match, and acted on through spec", "[e2e][instances]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("operator-of-gpus");
   const std::string key = c->CreateKey(t, "tenant-member");
   const std::string viewer = c->CreateKey(t, "tenant-viewer");
@@ -436,7 +447,7 @@ TEST_CASE("instances are read, filtered, paged, renamed with If-Match, and acted
 }
 
 TEST_CASE("a suspended tenant can stop and delete instances but not start or create them", "[e2e][instances]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("frozen");
   const std::string key = c->CreateKey(t, "tenant-member");
   auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("one"));
@@ -449,7 +460,7 @@ TEST_CASE("a suspended tenant can stop and delete instances but not start or cre
 }
 
 TEST_CASE("a tenant with live instances cannot be deleted, and the refusal names them", "[e2e][tenants]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("busy-tenant");
   const std::string key = c->CreateKey(t, "tenant-member");
   auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("keeper"));
@@ -462,7 +473,7 @@ TEST_CASE("a tenant with live instances cannot be deleted, and the refusal names
 }
 
 TEST_CASE("a watch sees create, update and delete in order and resumes without missing one", "[e2e][watch]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("watcher");
   const std::string key = c->CreateKey(t, "tenant-member");
   const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
@@ -523,7 +534,7 @@ TEST_CASE("a watch sees create, update and delete in order and resumes without m
 }
 
 TEST_CASE("the change list pages with opaque tokens, and too many streams get Retry-After", "[e2e][watch]") {
-  auto c = TestCloud::Start({.env = {{"GAON_SERVER_MAX_STREAMS", "1"}}});
+  auto c = TestCloud::Start(ApiOnly({{"GAON_SERVER_MAX_STREAMS", "1"}}));
   const std::string t = c->CreateTenant("pager");
   const std::string key = c->CreateKey(t, "tenant-member");
   for (int i = 0; i < 3; ++i) {
@@ -551,7 +562,7 @@ TEST_CASE("the change list pages with opaque tokens, and too many streams get Re
 }
 
 TEST_CASE("watch streams end when gaond shuts down", "[e2e][watch][shutdown]") {
-  auto c = TestCloud::Start();
+  auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("closing");
   const std::string key = c->CreateKey(t, "tenant-viewer");
   SseClient watch(c->address(), "/v1/tenants/" + t + "/events?watch=true", {{"Authorization", "Bearer " + key}});

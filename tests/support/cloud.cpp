@@ -1,5 +1,6 @@
 #include "tests/support/cloud.h"
 
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,12 +24,31 @@ std::unique_ptr<TestCloud> TestCloud::Start(GaondOptions options) {
                                                                {"GAON_AUTH_ARGON2_ITERATIONS", "1"},
                                                                {"GAON_RATE_LIMIT_REQUESTS_PER_SECOND", "100000"},
                                                                {"GAON_RATE_LIMIT_BURST", "100000"},
-                                                               {"GAON_CATALOG_FILE", std::string(GAON_SOURCE_DIR) + "/deploy/catalog.yaml"}}) {
+                                                               {"GAON_CATALOG_FILE", std::string(GAON_SOURCE_DIR) + "/deploy/catalog.yaml"},
+                                                               // Controllers that notice quickly: a silent host is Down
+                                                               // after 3 s, a lost leader replaced after 2 s.
+                                                               {"GAON_CONTROLLER_NODE_TIMEOUT", "3s"},
+                                                               {"GAON_CONTROLLER_LEASE_DURATION", "2s"},
+                                                               {"GAON_CONTROLLER_RESYNC_INTERVAL", "5s"},
+                                                               {"GAON_CONTROLLER_RETRY_MAX_DELAY", "2s"}}) {
     options.env.try_emplace(k, v);
   }
   cloud->operator_key_ = BootstrapOperatorKey(*cloud->db_);
   cloud->gaond_ = GaondProcess::Start(cloud->db_.get(), options);
+  cloud->options_ = std::move(options);
+  cloud->address_ = cloud->gaond_->address();
   return cloud;
+}
+
+void TestCloud::StopGaond(int signal) {
+  gaond_->Signal(signal);
+  if (gaond_->Wait() < 0) throw std::runtime_error("gaond did not stop after signal " + std::to_string(signal));
+}
+
+void TestCloud::StartGaond() {
+  GaondOptions options = options_;
+  options.env["GAON_SERVER_LISTEN"] = address_;
+  gaond_ = GaondProcess::Start(db_.get(), options);
 }
 
 HttpResult TestCloud::Call(const std::string& method, const std::string& target, const std::string& key,
@@ -39,7 +59,7 @@ HttpResult TestCloud::Call(const std::string& method, const std::string& target,
     for (const auto& [k, v] : headers) has_reason = has_reason || k == "X-Gaon-Operator-Reason";
     if (!has_reason) headers.emplace_back("X-Gaon-Operator-Reason", "test");
   }
-  HttpClient http(gaond_->address());
+  HttpClient http(address_);
   return http.Request(method, target, body, headers);
 }
 
@@ -58,12 +78,17 @@ std::string TestCloud::CreateKey(const std::string& tenant, const std::string& r
   return std::string(r.Json().at("secret").as_string());
 }
 
-std::string TestCloud::AddNode(const std::string& zone, const std::string& gpu_type, int gpus) {
-  const std::string id = "node-" + std::to_string(++nodes_) + "-" + zone;
-  db_->OwnerQuery("SET gaon.platform = 'on'; INSERT INTO nodes (node_id, zone_id, gpu_type_id, gpu_count, vcpus, memory_gib) "
-                  "VALUES ('" + id + "', '" + zone + "', '" + gpu_type + "', " + std::to_string(gpus) + ", " +
-                  std::to_string(gpus * 28) + ", " + std::to_string(gpus * 280) + ")");
-  return id;
+std::string TestCloud::FleetFile(const std::string& yaml) {
+  const std::string path = MakeTempDir("fleet") + "/fleet.yaml";
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+std::string TestCloud::FleetGroup(const std::string& zone, const std::string& gpu_type, int nodes, int gpus) {
+  return "  - {zone: " + zone + ", gpu_type: " + gpu_type + ", nodes: " + std::to_string(nodes) +
+         ", gpus: " + std::to_string(gpus) + ", vcpus: " + std::to_string(gpus * 28) +
+         ", memory_gib: " + std::to_string(gpus * 280) + ", prefix: " + zone + "-" + gpu_type.substr(0, gpu_type.find('-')) +
+         "-" + std::to_string(gpus) + "g}\n";
 }
 
 std::pair<std::string, std::string> TestCloud::AddMember(const std::string& tenant, const std::string& email,

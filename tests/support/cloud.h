@@ -23,7 +23,7 @@ class TestCloud {
 
   TestDatabase& db() { return *db_; }
   GaondProcess& gaond() { return *gaond_; }
-  const std::string& address() const { return gaond_->address(); }
+  const std::string& address() const { return address_; }  // the same across restarts
   const std::string& operator_key() const { return operator_key_; }
 
   // One request with `key` (an API key token; empty for none). Operator calls carry an
@@ -40,18 +40,27 @@ class TestCloud {
                            const std::string& currency = "KRW");
   // Creates a service key in `tenant` with `role`; returns the token.
   std::string CreateKey(const std::string& tenant, const std::string& role, const std::string& name = "test");
-  // Registers a Ready GPU host directly in the database (the fleet is the controllers' job);
-  // returns its id.
-  std::string AddNode(const std::string& zone, const std::string& gpu_type, int gpus = 8);
+  // A simulated fleet file with `yaml` (see deploy/fleet.yaml), for GAON_SIM_FLEET_FILE.
+  static std::string FleetFile(const std::string& yaml);
+  // One group of `nodes` hosts of `gpu_type` in `zone`, sized like deploy/fleet.yaml's.
+  static std::string FleetGroup(const std::string& zone, const std::string& gpu_type, int nodes, int gpus = 8);
   // Adds a member (a new user); returns {user id, initial password}.
   std::pair<std::string, std::string> AddMember(const std::string& tenant, const std::string& email,
                                                 const std::string& role);
 
+  // Sends `signal` to gaond (SIGKILL: a crash) and waits for it to exit. gaond() is then a
+  // stopped process until StartGaond().
+  void StopGaond(int signal);
+  // Starts a new gaond on the same address, database and options as the first one. Throws
+  // when it does not become ready.
+  void StartGaond();
+
  private:
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<GaondProcess> gaond_;
+  GaondOptions options_;
+  std::string address_;
   std::string operator_key_;
-  int nodes_ = 0;
 };
 
 // Runs `gaond bootstrap` against `db` and returns the key it printed.

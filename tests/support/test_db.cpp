@@ -38,9 +38,13 @@ void EnsureTemplate(const std::string& admin, const std::string& owner) {
       for (const auto& row : w.exec("SELECT datname FROM pg_database WHERE datname LIKE 'gaon_test_tmpl_%'")) {
         w.exec("DROP DATABASE IF EXISTS " + c.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
       }
-      w.exec("CREATE DATABASE " + c.quote_name(tmpl) + " OWNER gaon_owner");
-      auto result = storage::Migrate(WithDatabase(owner, tmpl), storage::EmbeddedMigrations());
+      // Built under a scratch name and renamed when complete, so a run killed half-way never
+      // leaves a half-migrated template behind under the real name.
+      const std::string building = "gaon_test_tmpl_building";
+      w.exec("CREATE DATABASE " + c.quote_name(building) + " OWNER gaon_owner");
+      auto result = storage::Migrate(WithDatabase(owner, building), storage::EmbeddedMigrations());
       if (!result.ok()) throw std::runtime_error("cannot migrate the test template: " + result.status().ToString());
+      w.exec("ALTER DATABASE " + c.quote_name(building) + " RENAME TO " + c.quote_name(tmpl));
     }
   } catch (...) {
     w.exec("SELECT pg_advisory_unlock(4242)");

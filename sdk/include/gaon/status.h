@@ -64,14 +64,23 @@ class [[nodiscard]] Status {
   // Extra members for the problem document, as serialized JSON values keyed by name
   // (e.g. {"limit", "10"}). Kept as text so this header needs no JSON library.
   const std::vector<std::pair<std::string, std::string>>& extras() const;
-  // HTTP status the server answers with; 0 means "derive from code".
+  // The extra member `name` as serialized JSON (a string value keeps its quotes), or nullopt
+  // when the status has none of that name. The first one wins when a name repeats.
+  std::optional<std::string> extra(std::string_view name) const;
+  // HTTP status the server answers with; 0 means "derive from code". In the SDK: the HTTP
+  // status the server answered with, 0 when no answer came (a transport failure).
   int http_status() const;
+  // The request id this status belongs to: in the SDK, the `X-Request-Id` of the failed
+  // exchange (the one the client sent, when no answer came); empty when unknown.
+  const std::string& request_id() const;
 
   Status WithViolations(std::vector<FieldViolation> v) const;
   Status WithExtra(std::string name, std::string json_value) const;
   Status WithHttpStatus(int http_status) const;
+  Status WithRequestId(std::string request_id) const;
 
-  // "NOT_FOUND (not_found): instance inst_... not found"
+  // "NOT_FOUND (not_found): instance inst_... not found", then "; field: message" per
+  // violation and " [request <id>]" when the request id is known.
   std::string ToString() const;
 
   bool operator==(const Status& o) const { return code_ == o.code_ && reason() == o.reason(); }
@@ -83,6 +92,7 @@ class [[nodiscard]] Status {
     std::vector<FieldViolation> violations;
     std::vector<std::pair<std::string, std::string>> extras;
     int http_status = 0;
+    std::string request_id;
   };
   Rep& Mutable();
 
@@ -147,10 +157,13 @@ class [[nodiscard]] StatusOr {
 #define GAON_CONCAT_(a, b) GAON_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::gaon::Status gaon_status_ = (expr);      \
-    if (!gaon_status_.ok()) return gaon_status_; \
+// (The variable's name is unique per expansion, so a RETURN_IF_ERROR inside a lambda inside
+// another one's expression does not shadow it.)
+#define RETURN_IF_ERROR(expr) RETURN_IF_ERROR_IMPL_(GAON_CONCAT_(gaon_status_, __COUNTER__), expr)
+#define RETURN_IF_ERROR_IMPL_(var, expr) \
+  do {                                   \
+    ::gaon::Status var = (expr);         \
+    if (!var.ok()) return var;           \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, Fn()); declares/assigns `lhs` from a StatusOr or returns its error.

@@ -303,6 +303,10 @@ struct InstanceStatus {
   std::optional<std::string> node;
   std::optional<std::string> ip_address;
   std::optional<PlacementHints> placement;
+  // While it waits for capacity: its turn in its GPU type's queue (1 = next). Shown when one
+  // instance is read, not in lists.
+  std::optional<std::int64_t> queue_position;
+  std::optional<std::string> failure_reason;  // why it is Failed
   template <class V>
   void Fields(V& v) {
     v("phase", phase);
@@ -312,6 +316,8 @@ struct InstanceStatus {
     v("node", node);
     v("ip_address", ip_address);
     v("placement", placement);
+    v("queue_position", queue_position);
+    v("failure_reason", failure_reason);
   }
 };
 

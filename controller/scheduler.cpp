@@ -1,0 +1,131 @@
+#include "controller/scheduler.h"
+
+#include <set>
+
+#include "controller/placement.h"
+#include "core/log.h"
+#include "storage/catalog.h"
+#include "storage/fleet.h"
+
+namespace gaon::controller {
+namespace {
+
+constexpr auto kIdlePass = std::chrono::seconds(2);
+
+// Why `q` waits, and where something could go instead, from what is left after this pass.
+storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector<storage::FreeNode>& room,
+                             const std::vector<InstanceType>& types) {
+  storage::Unplaceable u{q.tenant, q.id, q.resource_version, {}, {}};
+  std::set<std::string> zones;
+  for (const auto& n : room) {
+    storage::QueuedInstance anywhere = q;
+    anywhere.zone.reset();
+    if (Fits(anywhere, n)) zones.insert(n.zone);
+  }
+  u.hints.zones.assign(zones.begin(), zones.end());
+  for (const auto& t : types) {
+    if (t.id == q.instance_type || t.gpu_type != q.gpu_type || !t.available) continue;
+    storage::QueuedInstance other = q;
+    other.gpus = t.gpu_count;
+    other.vcpus = t.vcpus;
+    other.memory_gib = t.memory_gib;
+    for (const auto& n : room) {
+      if (Fits(other, n)) {
+        u.hints.instance_types.push_back(t.id);
+        break;
+      }
+    }
+  }
+  std::string message = "waiting for capacity: no Ready " + q.gpu_type + " host" +
+                        (q.zone ? " in " + *q.zone : std::string()) + " has " + std::to_string(q.gpus) +
+                        " free GPUs, " + std::to_string(q.vcpus) + " vCPUs and " + std::to_string(q.memory_gib) +
+                        " GiB now";
+  if (q.zone && !zones.empty()) {
+    std::string list;
+    for (const auto& z : zones) list += (list.empty() ? "" : ", ") + z;
+    message += "; zones that could place it now: " + list;
+  }
+  if (!u.hints.instance_types.empty()) {
+    std::string list;
+    for (const auto& t : u.hints.instance_types) list += (list.empty() ? "" : ", ") + t;
+    message += "; instance types that could be placed now: " + list;
+  }
+  message += ". It is placed in turn as capacity frees (see status.queue_position).";
+  u.condition = Condition{"Scheduled", "False", "Unschedulable", message, Now(), 0};
+  return u;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed)
+    : db_(db), batch_(batch), on_placed_(std::move(on_placed)) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Start(storage::Fence fence) {
+  Stop();
+  stop_ = false;
+  thread_ = std::thread([this, fence] { Loop(fence); });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::Kick() {
+  {
+    std::lock_guard lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Scheduler::Loop(storage::Fence fence) {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    kicked_ = false;
+    lock.unlock();
+    auto placed = RunPass(fence);
+    if (!placed.ok()) LogWarn("scheduling pass failed", {{"error", placed.status().ToString()}});
+    lock.lock();
+    // A full batch means more may be waiting: go again at once.
+    if (placed.ok() && *placed >= batch_) continue;
+    cv_.wait_for(lock, kIdlePass, [this] { return stop_ || kicked_; });
+  }
+}
+
+StatusOr<int> Scheduler::RunPass(const storage::Fence& fence) {
+  std::vector<Instance> placed;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "scheduler.pass"}, [&](storage::Tx& tx) -> Status {
+    placed.clear();
+    storage::CheckFence(tx, fence);
+    ASSIGN_OR_RETURN(auto queue, storage::PlacementQueue(tx, batch_));
+    if (queue.empty()) return Status::Ok();
+    std::set<std::string> gpu_types, tenants;
+    for (const auto& q : queue) {
+      gpu_types.insert(q.gpu_type);
+      tenants.insert(q.tenant.str());
+    }
+    ASSIGN_OR_RETURN(auto nodes, storage::LockNodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
+    ASSIGN_OR_RETURN(auto spread, storage::TenantSpread(tx, {tenants.begin(), tenants.end()}));
+    PlacementPlan plan = PlanPlacements(queue, nodes, std::move(spread));
+    ASSIGN_OR_RETURN(placed, storage::Place(tx, plan.placed));
+    if (plan.unplaced.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(auto types, storage::ListInstanceTypes(tx));
+    std::vector<storage::Unplaceable> notes;
+    for (const auto& q : plan.unplaced) {
+      storage::Unplaceable u = Explain(q, nodes, types);
+      if (u.condition.message != q.condition_message) notes.push_back(std::move(u));
+    }
+    return storage::MarkUnschedulable(tx, notes).status();
+  }));
+  for (const auto& i : placed) on_placed_(i.tenant_id.str() + "/" + i.id.str());
+  return static_cast<int>(placed.size());
+}
+
+}  // namespace gaon::controller

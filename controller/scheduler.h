@@ -1,0 +1,49 @@
+// Scheduler: places waiting instances on nodes, in passes, on the leader only.
+//
+// A pass is one transaction: it reads the queue in fair order (storage::PlacementQueue), locks
+// the Ready nodes with room (FOR UPDATE), plans (controller/placement.h) and books every
+// placement with its allocation and the node's counters (storage::Place). Instances that fit
+// nowhere get an Unschedulable condition that says why and where something could go instead.
+// Capacity is never double-booked: the node locks serialise concurrent passes, the fence
+// refuses a pass of a replica that lost the lease, and the database refuses overbooking.
+// Passes run when kicked (an instance waits, capacity was freed) and every couple of seconds.
+// Thread-safety: Kick from any thread; Start/Stop from one.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/config.h"
+#include "storage/database.h"
+#include "storage/leases.h"
+
+namespace gaon::controller {
+
+class Scheduler {
+ public:
+  // `on_placed` gets the key ("<tenant>/<instance>") of every instance placed, after commit.
+  Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed);
+  ~Scheduler();
+  void Start(storage::Fence fence);
+  void Stop();
+  void Kick();
+  // One pass; returns how many instances it placed.
+  StatusOr<int> RunPass(const storage::Fence& fence);
+
+ private:
+  void Loop(storage::Fence fence);
+
+  storage::Database& db_;
+  const int batch_;
+  std::function<void(const std::string&)> on_placed_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool kicked_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gaon::controller

@@ -1,0 +1,272 @@
+#include "storage/fleet.h"
+
+#include "storage/changes.h"
+#include "storage/internal/instance_rows.h"
+#include "storage/internal/rows.h"
+
+namespace gaon::storage {
+namespace {
+
+constexpr const char* kNodeCols =
+    "n.node_id, n.zone_id, n.gpu_type_id, n.gpu_count, n.vcpus, n.memory_gib, n.allocated_gpus, n.allocated_vcpus, "
+    "n.allocated_memory_gib, n.state, n.down_reason, "
+    "(SELECT count(*) FROM allocations a WHERE a.node_id = n.node_id AND a.consumer_kind = 'instance'), "
+    "n.heartbeat_at, n.labels, n.created_at, n.updated_at, n.resource_version";
+
+Node NodeRow(const ResultRow& r) {
+  Node n;
+  n.id = r[0].c_str();
+  n.zone = r[1].c_str();
+  n.gpu_type = r[2].c_str();
+  n.capacity = {r[3].as<int>(), r[4].as<int>(), r[5].as<int>()};
+  n.allocated = {r[6].as<int>(), r[7].as<int>(), r[8].as<int>()};
+  n.state = r[9].c_str();
+  n.down_reason = OptStr(r[10]);
+  n.instances = r[11].as<std::int64_t>();
+  n.heartbeat_at = OptTs(r[12]);
+  n.labels = LabelsOf(r[13]);
+  n.created_at = Ts(r[14]);
+  n.updated_at = Ts(r[15]);
+  n.resource_version = r[16].as<std::int64_t>();
+  return n;
+}
+
+std::string NodeSql(const std::string& tail) { return std::string("SELECT ") + kNodeCols + " FROM nodes n " + tail; }
+
+const std::string& Text(const std::string& key) {
+  static const std::map<std::string, std::string> t = {
+      {"get", NodeSql("WHERE n.node_id = $1")},
+      {"drain", std::string("UPDATE nodes SET state = CASE WHEN state = 'Down' THEN 'Down' ELSE 'Cordoned' END, "
+                            "drain_policy = $2, updated_at = now(), resource_version = resource_version + 1 "
+                            "WHERE node_id = $1")},
+      {"queue",
+       "SELECT tenant_id, instance_id, gpu_type_id, gpu_count, vcpus, memory_gib, requested_zone_id, instance_type_id, "
+       "resource_version, coalesce((SELECT c->>'message' FROM jsonb_array_elements(conditions) c "
+       "WHERE c->>'type' = 'Scheduled'), '') "
+       "FROM (SELECT *, row_number() OVER (PARTITION BY tenant_id ORDER BY queued_at, instance_id) AS turn "
+       "FROM instances WHERE node_id IS NULL AND deleted_at IS NULL AND deletion_requested_at IS NULL "
+       "AND desired_state = 'running' AND phase = 'Pending') q "
+       "ORDER BY turn, queued_at, instance_id LIMIT $1"},
+      {"place",
+       std::string("WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], "
+                   "$6::jsonb[]) AS p(tenant_id, instance_id, rv, node_id, zone_id, conditions)), "
+                   "upd AS (UPDATE instances i SET node_id = p.node_id, zone_id = p.zone_id, phase = 'Scheduled', "
+                   "conditions = p.conditions, status_extra = i.status_extra - 'placement', updated_at = now(), "
+                   "resource_version = i.resource_version + 1 FROM p WHERE i.tenant_id = p.tenant_id AND "
+                   "i.instance_id = p.instance_id AND i.resource_version = p.rv AND i.node_id IS NULL AND "
+                   "i.deleted_at IS NULL AND i.deletion_requested_at IS NULL AND i.desired_state = 'running' "
+                   "RETURNING i.*), "
+                   "booked AS (INSERT INTO allocations (consumer_kind, tenant_id, consumer_id, node_id, gpus, vcpus, "
+                   "memory_gib) SELECT 'instance', tenant_id, instance_id, node_id, gpu_count, vcpus, memory_gib FROM upd), "
+                   "counted AS (UPDATE nodes n SET allocated_gpus = n.allocated_gpus + s.gpus, allocated_vcpus = "
+                   "n.allocated_vcpus + s.vcpus, allocated_memory_gib = n.allocated_memory_gib + s.memory_gib, "
+                   "updated_at = now(), resource_version = n.resource_version + 1 FROM (SELECT node_id, "
+                   "sum(gpu_count) AS gpus, sum(vcpus) AS vcpus, sum(memory_gib) AS memory_gib FROM upd GROUP BY "
+                   "node_id) s WHERE n.node_id = s.node_id), "
+                   "ev AS (INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, from_phase, "
+                   "to_phase) SELECT tenant_id, instance_id, 'Normal', 'Scheduled', 'placed on node ' || node_id || "
+                   "' in ' || zone_id, 'Pending', 'Scheduled' FROM upd) "
+                   "SELECT ") + kInstanceCols + " FROM upd"},
+      {"unschedulable",
+       std::string("WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[], $5::jsonb[]) "
+                   "AS p(tenant_id, instance_id, rv, conditions, hints)), "
+                   "upd AS (UPDATE instances i SET conditions = p.conditions, status_extra = jsonb_set(i.status_extra, "
+                   "'{placement}', p.hints), updated_at = now(), resource_version = i.resource_version + 1 FROM p "
+                   "WHERE i.tenant_id = p.tenant_id AND i.instance_id = p.instance_id AND i.resource_version = p.rv "
+                   "AND i.node_id IS NULL RETURNING i.*) SELECT ") + kInstanceCols + " FROM upd"},
+  };
+  return t.at(key);
+}
+
+Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
+
+constexpr Sql kLockNodes{
+    "fleet.lock_nodes",
+    "SELECT n.node_id, n.zone_id, n.gpu_type_id, n.gpu_count, n.gpu_count - n.allocated_gpus, "
+    "n.vcpus - n.allocated_vcpus, n.memory_gib - n.allocated_memory_gib FROM nodes n JOIN zones z ON "
+    "z.zone_id = n.zone_id WHERE n.state = 'Ready' AND z.status = 'available' AND n.gpu_type_id = ANY($1::text[]) "
+    "AND n.gpu_count > n.allocated_gpus ORDER BY n.node_id FOR UPDATE OF n"};
+constexpr Sql kSpread{"fleet.tenant_spread",
+                      "SELECT node_id, tenant_id, count(*) FROM allocations WHERE tenant_id = ANY($1::text[]) "
+                      "GROUP BY node_id, tenant_id"};
+constexpr Sql kRelease{"fleet.release",
+                       "WITH gone AS (DELETE FROM allocations WHERE consumer_kind = $1 AND tenant_id = $2 AND "
+                       "consumer_id = $3 RETURNING node_id, gpus, vcpus, memory_gib) "
+                       "UPDATE nodes n SET allocated_gpus = n.allocated_gpus - gone.gpus, allocated_vcpus = "
+                       "n.allocated_vcpus - gone.vcpus, allocated_memory_gib = n.allocated_memory_gib - "
+                       "gone.memory_gib, updated_at = now(), resource_version = n.resource_version + 1 "
+                       "FROM gone WHERE n.node_id = gone.node_id"};
+constexpr Sql kSync{"fleet.sync",
+                    "INSERT INTO nodes AS n (node_id, zone_id, gpu_type_id, gpu_count, vcpus, memory_gib, heartbeat_at) "
+                    "SELECT id, zone, gpu, gpus, vcpus, mem, CASE WHEN healthy THEN now() END "
+                    "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bool[]) "
+                    "AS s(id, zone, gpu, gpus, vcpus, mem, healthy) "
+                    "ON CONFLICT (node_id) DO UPDATE SET zone_id = excluded.zone_id, gpu_type_id = excluded.gpu_type_id, "
+                    "gpu_count = excluded.gpu_count, vcpus = excluded.vcpus, memory_gib = excluded.memory_gib, "
+                    "heartbeat_at = coalesce(excluded.heartbeat_at, n.heartbeat_at), "
+                    "state = CASE WHEN n.state = 'Down' AND excluded.heartbeat_at IS NOT NULL THEN 'Ready' ELSE n.state END, "
+                    "down_reason = CASE WHEN n.state = 'Down' AND excluded.heartbeat_at IS NOT NULL THEN NULL "
+                    "ELSE n.down_reason END, "
+                    "updated_at = CASE WHEN n.state = 'Down' AND excluded.heartbeat_at IS NOT NULL THEN now() "
+                    "ELSE n.updated_at END"};
+constexpr Sql kSilent{"fleet.mark_down",
+                      "UPDATE nodes SET state = 'Down', down_reason = 'no heartbeat for ' || $1 || ' ms', "
+                      "drain_policy = NULL, updated_at = now(), resource_version = resource_version + 1 "
+                      "WHERE state <> 'Down' AND (heartbeat_at IS NULL OR heartbeat_at < now() - $1 * interval "
+                      "'1 millisecond') RETURNING node_id"};
+
+std::vector<std::string> Column(const std::vector<Placement>& ps, std::string (*get)(const Placement&)) {
+  std::vector<std::string> out;
+  out.reserve(ps.size());
+  for (const auto& p : ps) out.push_back(get(p));
+  return out;
+}
+
+std::vector<Instance> Instances(const Result& r) {
+  std::vector<Instance> out;
+  for (const auto& row : r) out.push_back(InstanceRow(row));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Page<Node>> ListNodes(Tx& tx, const NodeFilter& f, const ListQuery& q) {
+  FilteredSql sql("nodes.list", std::string("SELECT ") + kNodeCols + " FROM nodes n WHERE true");
+  sql.Add("n.zone_id = $?", f.zone)
+      .Add("n.gpu_type_id = $?", f.gpu_type)
+      .Add("n.state = $?", f.state)
+      .Add("n.node_id > $?", q.after)
+      .Tail("ORDER BY n.node_id LIMIT $?", std::to_string(q.page_size + 1));
+  return ToPage<Node>(sql.Run(tx), q.page_size, NodeRow, [](const Node& n) { return n.id; });
+}
+
+StatusOr<Node> GetNode(Tx& tx, const std::string& id) {
+  const auto r = Exec(tx, S("nodes.get", "get"), id);
+  if (r.empty()) return NotFound("node " + id + " not found");
+  return NodeRow(r[0]);
+}
+
+StatusOr<Node> SetNodeCordoned(Tx& tx, const std::string& id, bool cordoned) {
+  constexpr Sql kCordon{"nodes.cordon",
+                        "UPDATE nodes SET state = CASE WHEN state = 'Down' THEN 'Down' WHEN $2 THEN 'Cordoned' "
+                        "ELSE 'Ready' END, drain_policy = CASE WHEN $2 THEN drain_policy END, updated_at = now(), "
+                        "resource_version = resource_version + 1 WHERE node_id = $1"};
+  if (Exec(tx, kCordon, id, cordoned).affected_rows() == 0) return NotFound("node " + id + " not found");
+  return GetNode(tx, id);
+}
+
+StatusOr<Node> StartDrain(Tx& tx, const std::string& id, const std::string& policy) {
+  if (Exec(tx, S("nodes.drain", "drain"), id, policy).affected_rows() == 0) return NotFound("node " + id + " not found");
+  return GetNode(tx, id);
+}
+
+Status SyncNodes(Tx& tx, const std::vector<FleetHost>& inventory) {
+  std::vector<std::string> ids, zones, gpu_types, gpus, vcpus, mems, healthy;
+  for (const auto& n : inventory) {
+    ids.push_back(n.id);
+    zones.push_back(n.zone);
+    gpu_types.push_back(n.gpu_type);
+    gpus.push_back(std::to_string(n.gpus));
+    vcpus.push_back(std::to_string(n.vcpus));
+    mems.push_back(std::to_string(n.memory_gib));
+    healthy.push_back(n.healthy ? "true" : "false");
+  }
+  ExecLater(tx, kSync, TextArray(ids), TextArray(zones), TextArray(gpu_types), TextArray(gpus), TextArray(vcpus),
+            TextArray(mems), TextArray(healthy));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::string>> MarkSilentNodesDown(Tx& tx, std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  for (const auto& row : Exec(tx, kSilent, static_cast<std::int64_t>(timeout.count()))) out.push_back(row[0].c_str());
+  return out;
+}
+
+StatusOr<std::vector<std::pair<TenantId, InstanceId>>> InstancesOnNodes(Tx& tx, const std::vector<std::string>& nodes) {
+  constexpr Sql kOnNodes{"fleet.instances_on_nodes",
+                         "SELECT tenant_id, instance_id FROM instances WHERE node_id = ANY($1::text[]) AND deleted_at IS NULL"};
+  std::vector<std::pair<TenantId, InstanceId>> out;
+  for (const auto& r : Exec(tx, kOnNodes, TextArray(nodes))) {
+    out.emplace_back(TenantId::FromTrusted(r[0].c_str()), InstanceId::FromTrusted(r[1].c_str()));
+  }
+  return out;
+}
+
+StatusOr<std::vector<QueuedInstance>> PlacementQueue(Tx& tx, int limit) {
+  std::vector<QueuedInstance> out;
+  for (const auto& r : Exec(tx, S("fleet.queue", "queue"), limit)) {
+    QueuedInstance q;
+    q.tenant = TenantId::FromTrusted(r[0].c_str());
+    q.id = InstanceId::FromTrusted(r[1].c_str());
+    q.gpu_type = r[2].c_str();
+    q.gpus = r[3].as<int>();
+    q.vcpus = r[4].as<int>();
+    q.memory_gib = r[5].as<int>();
+    q.zone = OptStr(r[6]);
+    q.instance_type = r[7].c_str();
+    q.resource_version = r[8].as<std::int64_t>();
+    q.condition_message = r[9].c_str();
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+StatusOr<std::vector<FreeNode>> LockNodesWithRoom(Tx& tx, const std::vector<std::string>& gpu_types) {
+  std::vector<FreeNode> out;
+  for (const auto& r : Exec(tx, kLockNodes, TextArray(gpu_types))) {
+    out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<int>(), r[4].as<int>(), r[5].as<int>(),
+                   r[6].as<int>()});
+  }
+  return out;
+}
+
+StatusOr<std::map<std::pair<std::string, std::string>, int>> TenantSpread(Tx& tx,
+                                                                          const std::vector<std::string>& tenants) {
+  std::map<std::pair<std::string, std::string>, int> out;
+  for (const auto& r : Exec(tx, kSpread, TextArray(tenants))) out[{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
+  return out;
+}
+
+StatusOr<std::vector<Instance>> Place(Tx& tx, const std::vector<Placement>& ps) {
+  if (ps.empty()) return std::vector<Instance>();
+  std::vector<std::string> versions, conditions;
+  const std::string now = FormatTimestamp(Now());
+  for (const auto& p : ps) {
+    versions.push_back(std::to_string(p.resource_version));
+    Condition c{"Scheduled", "True", "Scheduled", "placed on node " + p.node + " in " + p.zone, Now(), 0};
+    conditions.push_back(ToJsonText(std::vector<Condition>{c}));
+  }
+  const auto r = Exec(tx, S("fleet.place", "place"),
+                      TextArray(Column(ps, [](const Placement& p) { return p.tenant.str(); })),
+                      TextArray(Column(ps, [](const Placement& p) { return p.id.str(); })), TextArray(versions),
+                      TextArray(Column(ps, [](const Placement& p) { return p.node; })),
+                      TextArray(Column(ps, [](const Placement& p) { return p.zone; })), TextArray(conditions));
+  std::vector<Instance> placed = Instances(r);
+  for (const auto& i : placed) RETURN_IF_ERROR(RecordChange(tx, i.tenant_id, "instance", i.id.str(), "MODIFIED",
+                                                            i.resource_version, ToJson(i), ChangeOrigin::kController));
+  return placed;
+}
+
+StatusOr<std::vector<Instance>> MarkUnschedulable(Tx& tx, const std::vector<Unplaceable>& notes) {
+  if (notes.empty()) return std::vector<Instance>();
+  std::vector<std::string> tenants, ids, versions, conditions, hints;
+  for (const auto& n : notes) {
+    tenants.push_back(n.tenant.str());
+    ids.push_back(n.id.str());
+    versions.push_back(std::to_string(n.resource_version));
+    conditions.push_back(ToJsonText(std::vector<Condition>{n.condition}));
+    hints.push_back(ToJsonText(n.hints));
+  }
+  const auto r = Exec(tx, S("fleet.unschedulable", "unschedulable"), TextArray(tenants), TextArray(ids),
+                      TextArray(versions), TextArray(conditions), TextArray(hints));
+  std::vector<Instance> marked = Instances(r);
+  for (const auto& i : marked) RETURN_IF_ERROR(RecordChange(tx, i.tenant_id, "instance", i.id.str(), "MODIFIED",
+                                                            i.resource_version, ToJson(i), ChangeOrigin::kController));
+  return marked;
+}
+
+void ReleaseAllocation(Tx& tx, const std::string& consumer_kind, const TenantId& tenant, const std::string& consumer) {
+  ExecLater(tx, kRelease, consumer_kind, tenant.str(), consumer);
+}
+
+}  // namespace gaon::storage

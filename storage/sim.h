@@ -1,0 +1,40 @@
+// The simulated fleet's own state (the sim driver's "provider side"): its machines and the
+// health of its hosts. Kept in PostgreSQL so it survives restarts and every controller replica
+// sees the same fleet. Only the sim driver and the operator's sim routes use these.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gaon/time.h"
+#include "storage/database.h"
+
+namespace gaon::storage {
+
+struct SimMachine {
+  std::string id;           // the resource id (inst_…)
+  std::string node;
+  std::string state;        // provisioning, running, stopping, stopped, starting, rebooting, failed
+  std::string ip_address;
+  Timestamp busy_until{};   // when the transition in progress completes
+  std::optional<std::string> failure;
+  int reboots = 0;
+  bool host_healthy = true;  // read only: whether its host answers
+};
+
+StatusOr<std::optional<SimMachine>> GetSimMachine(Tx& tx, const std::string& id);
+StatusOr<std::vector<SimMachine>> ListSimMachines(Tx& tx);
+// Inserts `m` unless a machine with its id exists; returns the machine as stored either way.
+StatusOr<SimMachine> InsertSimMachine(Tx& tx, const SimMachine& m);
+Status UpdateSimMachine(Tx& tx, const SimMachine& m);
+Status DeleteSimMachine(Tx& tx, const std::string& id);
+// A fresh address from the fleet's pool, "10.<a>.<b>.<c>".
+StatusOr<std::string> NextSimAddress(Tx& tx);
+
+// Hosts an operator failed (false) or recovered (true); hosts never mentioned are healthy.
+StatusOr<std::map<std::string, bool>> SimNodeHealth(Tx& tx);
+Status SetSimNodeHealth(Tx& tx, const std::string& node, bool healthy);
+
+}  // namespace gaon::storage
