@@ -1,0 +1,116 @@
+// ClientImpl: what every Client method shares — the options, the transport, and Execute(),
+// the one place a request is built, sent, retried and its answer turned into a StatusOr.
+// The typed methods (client.cpp, client_tenancy.cpp, client_compute.cpp,
+// client_changes.cpp) are one or two lines each on top of the helpers here.
+// Thread-safety: immutable after construction; every member is safe to call concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gaon/client.h"
+#include "internal/transport.h"
+#include "internal/url.h"
+
+namespace gaon::client_internal {
+
+class ClientImpl {
+ public:
+  // One logical call; Execute sends it, with retries.
+  struct Call {
+    std::string method = "GET";
+    std::vector<std::string> path;  // segments below the base path: {"v1", "tenants", id}
+    internal::Query query;
+    std::optional<std::string> body;  // JSON; absent: no body
+    internal::Headers headers;        // extra headers (If-Match, Last-Event-ID, …)
+    bool retry = true;                // false: one attempt (readiness probes)
+    std::string raw_target;           // set instead of `path`/`query` by Raw()
+  };
+
+  ClientImpl(ClientOptions options, internal::Endpoint endpoint, std::shared_ptr<internal::Transport> transport);
+
+  const ClientOptions& options() const { return options_; }
+  const internal::Endpoint& endpoint() const { return endpoint_; }
+  internal::Transport& transport() const { return *transport_; }
+
+  // The same client with other options but this one's transport and pool.
+  std::shared_ptr<const ClientImpl> WithOptions(ClientOptions options) const;
+
+  // Sends `call` until an attempt succeeds, fails for good, the retry policy is spent, or the
+  // deadline (now + request_timeout) would pass; returns the last answer, whatever its HTTP
+  // status, or the last transport error (with the request id that was sent).
+  StatusOr<internal::HttpResponse> Execute(const Call& call) const;
+  // Execute, with any non-2xx answer turned into its Status.
+  StatusOr<internal::HttpResponse> Do(const Call& call) const;
+
+  // The request headers every call carries (credentials, user agent, operator reason).
+  internal::Headers BaseHeaders() const;
+  std::string Target(const Call& call) const;
+
+ private:
+  ClientOptions options_;
+  internal::Endpoint endpoint_;
+  std::shared_ptr<internal::Transport> transport_;
+};
+
+using Call = ClientImpl::Call;
+
+// The JSON request body for `value`: its input fields (output-only ones left out, input-only
+// ones such as user_data kept), as the server's strict reader wants them.
+template <typename T>
+std::string RequestBody(const T& value);
+
+// Reads T leniently from a 2xx answer; Internal("invalid_response") naming the fields that
+// could not be read.
+template <typename T>
+StatusOr<T> Decode(const internal::HttpResponse& response);
+
+// Do(call), then Decode<T>.
+template <typename T>
+StatusOr<T> Fetch(const ClientImpl& impl, const Call& call) {
+  ASSIGN_OR_RETURN(internal::HttpResponse r, impl.Do(call));
+  return Decode<T>(r);
+}
+
+// Do(call), dropping the body.
+inline Status FetchNothing(const ClientImpl& impl, const Call& call) { return impl.Do(call).status(); }
+
+// A lazy range over a paged list at `call`; page_size and page_token are added per page.
+template <typename T>
+ListRange<T> PagedList(std::shared_ptr<const ClientImpl> impl, Call call, const ListOptions& list) {
+  if (list.page_size > 0) call.query.emplace_back("page_size", std::to_string(list.page_size));
+  auto fetch = [impl = std::move(impl), call = std::move(call)](const std::string& token) -> StatusOr<Page<T>> {
+    Call page = call;
+    page.query.emplace_back("page_token", token);
+    return Fetch<Page<T>>(*impl, page);
+  };
+  return ListRange<T>(std::move(fetch), list.page_token);
+}
+
+// A list answered in one page ({"items": [...]}) as a vector.
+template <typename T>
+StatusOr<std::vector<T>> Items(const ClientImpl& impl, const Call& call) {
+  ASSIGN_OR_RETURN(Page<T> page, Fetch<Page<T>>(impl, call));
+  return std::move(page.items);
+}
+
+Call Get(std::vector<std::string> path, internal::Query query = {});
+Call Delete(std::vector<std::string> path);
+// POST with a JSON body (an empty body when `body` is empty).
+Call Post(std::vector<std::string> path, std::optional<std::string> body = std::nullopt);
+Call Patch(std::vector<std::string> path, std::string body, std::optional<std::int64_t> if_match_version);
+Call Put(std::vector<std::string> path, std::string body);
+
+// Errors a waiter polls through: the client already retried them, but a wait is longer.
+bool KeepPolling(const Status& s);
+
+// "v1", "tenants", tenant — the prefix of a tenant's routes.
+std::vector<std::string> TenantPath(const TenantId& tenant, std::vector<std::string> rest = {});
+// "id:action" — a custom method on a resource.
+std::string Action(const std::string& id, const char* action);
+
+}  // namespace gaon::client_internal
+
+#include "client/client_impl_inl.h"
