@@ -1,0 +1,102 @@
+// gaonctl without a server: every command's --help has an example, and the completion scripts
+// are valid and complete commands and flags.
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "tests/cli/cli_support.h"
+#include "tests/support/gaond_process.h"
+
+namespace gaon::test {
+namespace {
+
+// Every command path of gaonctl ("instances create"), read from the generated bash script.
+std::vector<std::string> CommandPaths() {
+  auto script = RunCli({"completion", "bash"});
+  REQUIRE(script.code == 0);
+  std::vector<std::string> out;
+  std::regex entry(R"re(\["_ ([^"]+)"\])re");
+  for (std::sregex_iterator it(script.out.begin(), script.out.end(), entry), end; it != end; ++it) {
+    out.push_back((*it)[1]);
+  }
+  return out;
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// What bash completes after `line` (words so far, the last one being completed).
+std::string BashComplete(const std::string& script_path, const std::string& line) {
+  const std::string dir = MakeTempDir("cli-complete");
+  const std::string cmd = "bash -c 'source " + script_path + "; COMP_WORDS=(" + line +
+                          "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _gaonctl; echo \"${COMPREPLY[*]}\"' > " + dir +
+                          "/out 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream f(dir + "/out");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every gaonctl command has --help with an example", "[cli][help]") {
+  const auto paths = CommandPaths();
+  REQUIRE(paths.size() > 60);
+  std::set<std::string> groups;
+  for (const auto& p : paths) {
+    auto args = Split(p);
+    groups.insert(args.front());
+    args.push_back("--help");
+    auto r = RunCli(args);
+    INFO(p << "\n" << Describe(r));
+    CHECK(r.code == 0);
+    const auto example = r.out.find("Example:");
+    REQUIRE(example != std::string::npos);
+    CHECK(r.out.find("gaonctl", example) != std::string::npos);
+  }
+  for (const char* g : {"tenants", "quotas", "quota-requests", "users", "members", "memberships", "api-keys", "ssh-keys",
+                        "regions", "instance-types", "images", "instances", "audit-events", "nodes", "sim", "api",
+                        "login", "config", "completion"}) {
+    CHECK(groups.count(g) == 1);
+  }
+  auto root = RunCli({"--help"});
+  CHECK(root.out.find("Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict or quota, 5 unauthorised") !=
+        std::string::npos);
+  CHECK(RunCli({}).code == 2);
+  CHECK(RunCli({"instances"}).code == 2);
+  CHECK(RunCli({"instances", "create", "x", "--type"}).code == 2);
+}
+
+TEST_CASE("the bash and zsh completion scripts are valid and complete commands, verbs and flags", "[cli][completion]") {
+  const std::string dir = MakeTempDir("cli-completion");
+  auto bash = RunCli({"completion", "bash"});
+  auto zsh = RunCli({"completion", "zsh"});
+  REQUIRE(bash.code == 0);
+  REQUIRE(zsh.code == 0);
+  std::ofstream(dir + "/gaonctl.bash") << bash.out;
+  std::ofstream(dir + "/_gaonctl") << zsh.out;
+  CHECK(std::system(("bash -n " + dir + "/gaonctl.bash").c_str()) == 0);
+  CHECK(zsh.out.rfind("#compdef gaonctl\n", 0) == 0);
+  if (std::system("command -v zsh > /dev/null") == 0) {
+    CHECK(std::system(("zsh -n " + dir + "/_gaonctl").c_str()) == 0);
+  }
+  CHECK(RunCli({"completion", "fish"}).code == 2);
+
+  const std::string script = dir + "/gaonctl.bash";
+  const auto top = Split(BashComplete(script, "gaonctl inst"));
+  CHECK(std::set<std::string>(top.begin(), top.end()) == std::set<std::string>{"instances", "instance-types"});
+  const auto verbs = BashComplete(script, "gaonctl instances \"\"");
+  for (const char* v : {"create", "list", "get", "delete", "stop", "start", "reboot", "wait", "events"}) {
+    CHECK(verbs.find(v) != std::string::npos);
+  }
+  CHECK(BashComplete(script, "gaonctl instances create --wa").find("--wait") != std::string::npos);
+  CHECK(BashComplete(script, "gaonctl instances list --ou").find("--output") != std::string::npos);  // global
+  CHECK(BashComplete(script, "gaonctl nodes list -o y") == "yaml\n");
+}
+
+}  // namespace gaon::test
