@@ -93,31 +93,40 @@ CREATE INDEX instances_queue_idx ON instances (gpu_type_id, queued_at)
 -- What the controllers revisit on a resync: everything not at rest.
 CREATE INDEX instances_unsettled_idx ON instances (tenant_id, instance_id) WHERE deleted_at IS NULL;
 
--- Where an unplaced instance stands in its GPU type's queue: 1 = next. The scheduler serves
--- tenants round-robin (each tenant's n-th waiting instance before anyone's n+1-th) and
--- first-come within a tenant; this counts the waiting instances that come before. It needs
--- to see every tenant's queue, so it runs with operator-wide visibility for its duration —
--- and returns a number only, for an instance its caller could already see.
+-- The placement queue, in the order the scheduler serves it. Each GPU type has its own queue;
+-- within it tenants take turns (every tenant's n-th waiting instance before anyone's n+1-th),
+-- a tie between tenants goes to the one served least recently (its newest allocation is
+-- oldest, or it has none), and a tenant's own instances go first come, first served. So a
+-- tenant that queues a thousand instances delays another's first one by at most one turn.
+-- Read with operator-wide visibility (the scheduler, and gaon_queue_position below).
+CREATE VIEW instance_queue AS
+  SELECT i.*,
+         row_number() OVER (PARTITION BY i.tenant_id, i.gpu_type_id ORDER BY i.queued_at, i.instance_id) AS turn,
+         coalesce(s.served, '-infinity') AS served
+  FROM instances i
+  LEFT JOIN (SELECT tenant_id, max(created_at) AS served FROM allocations GROUP BY tenant_id) s USING (tenant_id)
+  WHERE i.node_id IS NULL AND i.deleted_at IS NULL AND i.deletion_requested_at IS NULL
+    AND i.desired_state = 'running' AND i.phase = 'Pending';
+GRANT SELECT ON instance_queue TO gaon_app;
+
+-- Where a waiting instance stands in its GPU type's queue: 1 = next; NULL when it is not
+-- waiting. It needs to see every tenant's queue, so it switches on operator-wide visibility
+-- for its duration (a function's own SET clause cannot name a custom parameter unless a
+-- superuser creates it) — and returns a number only, for an instance its caller could
+-- already see.
 CREATE FUNCTION gaon_queue_position(p_tenant text, p_instance text) RETURNS bigint
   LANGUAGE plpgsql VOLATILE
   AS $$
 DECLARE
-  -- A function's own SET clause cannot name a custom parameter unless a superuser creates
-  -- it, so the wider visibility is switched on and back off by hand.
   prev text := current_setting('gaon.platform', true);
   pos bigint;
 BEGIN
   PERFORM set_config('gaon.platform', 'on', true);
-  WITH q AS (
-    SELECT tenant_id, instance_id, queued_at,
-           row_number() OVER (PARTITION BY tenant_id ORDER BY queued_at, instance_id) AS turn
-    FROM instances
-    WHERE gpu_type_id = (SELECT gpu_type_id FROM instances WHERE tenant_id = p_tenant AND instance_id = p_instance)
-      AND node_id IS NULL AND deleted_at IS NULL AND deletion_requested_at IS NULL
-      AND desired_state = 'running' AND phase = 'Pending'),
-  me AS (SELECT turn, queued_at, instance_id FROM q WHERE tenant_id = p_tenant AND instance_id = p_instance)
-  SELECT (SELECT count(*) FROM q WHERE (q.turn, q.queued_at, q.instance_id) < (me.turn, me.queued_at, me.instance_id)) + 1
-    INTO pos FROM me;  -- no row (not waiting): NULL
+  WITH q AS (SELECT tenant_id, instance_id, gpu_type_id, turn, served, queued_at FROM instance_queue),
+  me AS (SELECT * FROM q WHERE tenant_id = p_tenant AND instance_id = p_instance)
+  SELECT (SELECT count(*) FROM q WHERE q.gpu_type_id = me.gpu_type_id
+            AND (q.turn, q.served, q.queued_at, q.instance_id) < (me.turn, me.served, me.queued_at, me.instance_id)) + 1
+    INTO pos FROM me;
   PERFORM set_config('gaon.platform', coalesce(prev, ''), true);
   RETURN pos;
 END

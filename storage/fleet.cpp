@@ -43,10 +43,7 @@ const std::string& Text(const std::string& key) {
        "SELECT tenant_id, instance_id, gpu_type_id, gpu_count, vcpus, memory_gib, requested_zone_id, instance_type_id, "
        "resource_version, coalesce((SELECT c->>'message' FROM jsonb_array_elements(conditions) c "
        "WHERE c->>'type' = 'Scheduled'), '') "
-       "FROM (SELECT *, row_number() OVER (PARTITION BY tenant_id ORDER BY queued_at, instance_id) AS turn "
-       "FROM instances WHERE node_id IS NULL AND deleted_at IS NULL AND deletion_requested_at IS NULL "
-       "AND desired_state = 'running' AND phase = 'Pending') q "
-       "ORDER BY turn, queued_at, instance_id LIMIT $1"},
+       "FROM instance_queue ORDER BY turn, served, queued_at, instance_id LIMIT $1"},
       {"place",
        std::string("WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], "
                    "$6::jsonb[]) AS p(tenant_id, instance_id, rv, node_id, zone_id, conditions)), "

@@ -60,8 +60,9 @@ struct QueuedInstance {
   std::int64_t resource_version = 0;
   std::string condition_message;     // of its current Scheduled condition, to avoid rewriting it
 };
-// Fair order: each tenant's first waiting instance before anyone's second (round-robin),
-// first come first served within a tenant. At most `limit`.
+// The next `limit` waiting instances in fair order (the instance_queue view, migration 0006):
+// per GPU type, tenants take turns, the least recently served first; first come, first
+// served within a tenant.
 StatusOr<std::vector<QueuedInstance>> PlacementQueue(Tx& tx, int limit);
 
 // A Ready node with room, locked until the transaction ends.

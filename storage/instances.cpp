@@ -76,7 +76,7 @@ const std::string& Text(const std::string& key) {
       {"start", std::string("UPDATE instances SET desired_state = 'running', generation = generation + 1, "
                             "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
                             "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL AND "
-                            "desired_state <> 'running' RETURNING ") + kInstanceCols},
+                            "(desired_state <> 'running' OR phase = 'Failed') RETURNING ") + kInstanceCols},
       {"reboot", std::string("UPDATE instances SET reboot_requests = reboot_requests + 1, generation = generation + 1, "
                              "resource_version = resource_version + 1, updated_at = now() WHERE tenant_id = $1 AND "
                              "instance_id = $2 AND deleted_at IS NULL AND deletion_requested_at IS NULL RETURNING ") + kInstanceCols},

@@ -1,0 +1,51 @@
+// Leader election: one holder at a time, takeover after expiry with a new token, and the
+// fence that refuses a stale leader's writes.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "storage/database.h"
+#include "storage/internal/pq.h"
+#include "storage/leases.h"
+#include "tests/support/test_db.h"
+
+using namespace gaon;
+using namespace std::chrono_literals;
+using storage::Tx;
+
+TEST_CASE("a lease has one holder; an expired one is taken with a new token and fences the old holder",
+          "[pg][controllers][lease]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = storage::Database::Create(tdb->Config(), nullptr).value();
+  const auto a = storage::AcquireOrRenewLease(*db, "controllers", "a", 400ms).value();
+  REQUIRE(a.has_value());
+  CHECK_FALSE(storage::AcquireOrRenewLease(*db, "controllers", "b", 400ms).value().has_value());
+  CHECK(storage::AcquireOrRenewLease(*db, "controllers", "a", 400ms).value() == a);  // renewal keeps the token
+
+  // A write fenced by a's token commits while a holds the lease.
+  const auto fenced_write = [&](std::int64_t token, const std::string& holder) {
+    return db->Transact({.platform = true}, [&](Tx& tx) {
+      storage::CheckFence(tx, {"controllers", token});
+      storage::ExecRaw(tx, "UPDATE leases SET holder = holder WHERE name = 'controllers'");
+      storage::ExecRaw(tx, "INSERT INTO sim_nodes (node_id) VALUES ('written-by-" + holder + "')");
+      return Status::Ok();
+    });
+  };
+  REQUIRE(fenced_write(*a, "a").ok());
+
+  std::this_thread::sleep_for(500ms);  // a stops renewing: the lease expires
+  const Status expired = fenced_write(*a, "a-late");
+  CHECK(expired.reason() == "lease_lost");  // even before anyone took over
+  const auto b = storage::AcquireOrRenewLease(*db, "controllers", "b", 10s).value();
+  REQUIRE(b.has_value());
+  CHECK(*b == *a + 1);
+  CHECK_FALSE(storage::AcquireOrRenewLease(*db, "controllers", "a", 400ms).value().has_value());
+  CHECK(fenced_write(*a, "a-stale").reason() == "lease_lost");
+  REQUIRE(fenced_write(*b, "b").ok());
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT string_agg(node_id, ',' ORDER BY node_id) FROM sim_nodes") ==
+        "written-by-a,written-by-b");
+
+  // A clean release hands over at once.
+  REQUIRE(storage::ReleaseLease(*db, "controllers", "b").ok());
+  CHECK(storage::AcquireOrRenewLease(*db, "controllers", "c", 10s).value() == *b + 1);
+}
