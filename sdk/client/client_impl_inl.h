@@ -6,52 +6,13 @@
 #include <type_traits>
 
 #include "gaon/model/json_io.h"
+#include "gaon/request_json.h"
 
 namespace gaon::client_internal {
 
 template <typename T>
-concept HasFields = requires(T& t, JsonWriter& w) { t.Fields(w); };
-template <typename T>
-concept VectorOfFields = IsVector<T>::value && HasFields<typename T::value_type>;
-
-// Writes what a request may carry: JsonWriter (used for answers) leaves input-only fields out
-// and writes output-only ones; a request needs the opposite.
-class RequestWriter {
- public:
-  boost::json::object& object() { return obj_; }
-
-  template <typename T>
-  void operator()(const char* name, const T& value, Field flags = Field::kOptional) {
-    if (flags == Field::kOutputOnly) return;
-    if constexpr (IsOptional<T>::value) {
-      if (value) obj_[name] = Value(*value);
-    } else {
-      obj_[name] = Value(value);
-    }
-  }
-
-  template <typename T>
-  static boost::json::value Value(const T& v) {
-    if constexpr (HasFields<T>) {
-      RequestWriter w;
-      const_cast<T&>(v).Fields(w);  // Fields() only reads through a writer
-      return std::move(w.obj_);
-    } else if constexpr (VectorOfFields<T>) {
-      boost::json::array a;
-      for (const auto& e : v) a.push_back(Value(e));
-      return a;
-    } else {
-      return JsonWriter::Value(v);
-    }
-  }
-
- private:
-  boost::json::object obj_;
-};
-
-template <typename T>
 std::string RequestBody(const T& value) {
-  return boost::json::serialize(RequestWriter::Value(value));
+  return boost::json::serialize(RequestJson(value));
 }
 
 template <typename T>
