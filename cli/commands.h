@@ -14,6 +14,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "gaon/client.h"
+#include "gaon/request_json.h"
 
 namespace gaon::cli {
 

@@ -35,6 +35,7 @@ std::string InstanceReason(const json::value& i) {
       if (At(c, "status") != "True") why = At(c, "reason");
     }
   }
+  if (why == At(i, "status.phase")) why.clear();  // "Provisioning" in PHASE says it already
   if (auto q = At(i, "status.queue_position"); !q.empty()) why += (why.empty() ? "" : " ") + std::string("#") + q;
   return why;
 }
@@ -166,7 +167,7 @@ void AddSshKeys(CLI::App& app, Context& ctx) {
     SshKey k{.name = c->name, .public_key = ReadFileArg(c->file), .labels = ParseLabels(c->labels)};
     while (!k.public_key.empty() && (k.public_key.back() == '\n' || k.public_key.back() == '\r')) k.public_key.pop_back();
     const TenantId tid = ctx.tenant();
-    if (ctx.DryRun(c->dry_run, "POST", "/v1/tenants/" + tid.str() + "/ssh-keys", ToJson(k))) return;
+    if (ctx.DryRun(c->dry_run, "POST", "/v1/tenants/" + tid.str() + "/ssh-keys", RequestJson(k))) return;
     PrintOne(ctx, ToJson(Must(ctx.client().CreateSshKey(tid, k))), kSshKeyColumns);
   });
   auto l = std::make_shared<ListFlags>();
@@ -227,7 +228,7 @@ void AddQuotas(CLI::App& app, Context& ctx) {
       }
     }
     const TenantId tid = ctx.tenant();
-    if (ctx.DryRun(s->dry_run, "PUT", "/v1/admin/tenants/" + tid.str() + "/quotas", ToJson(r))) return;
+    if (ctx.DryRun(s->dry_run, "PUT", "/v1/admin/tenants/" + tid.str() + "/quotas", RequestJson(r))) return;
     PrintList(ctx, ToJsonAll(Must(ctx.client().SetQuotas(tid, r))), kQuotaColumns, "dimension");
   });
 }
@@ -250,7 +251,7 @@ void AddQuotaRequests(CLI::App& app, Context& ctx) {
   create->callback([&ctx, c] {
     QuotaRequest r{.dimension = c->dimension, .requested_limit = c->limit, .reason = c->reason};
     const TenantId tid = ctx.tenant();
-    if (ctx.DryRun(c->dry_run, "POST", "/v1/tenants/" + tid.str() + "/quota-requests", ToJson(r))) return;
+    if (ctx.DryRun(c->dry_run, "POST", "/v1/tenants/" + tid.str() + "/quota-requests", RequestJson(r))) return;
     PrintOne(ctx, ToJson(Must(ctx.client().CreateQuotaRequest(tid, r))), kQuotaRequestColumns);
   });
 
@@ -383,7 +384,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
                    " left");
         }
       }
-      json::value body = ToJson(i);
+      json::value body = RequestJson(i);
       if (!i.spec.user_data.empty()) body.as_object()["spec"].as_object()["user_data"] = "(" +
           std::to_string(i.spec.user_data.size()) + " bytes)";
       ctx.DryRun(true, "POST", "/v1/tenants/" + tid.str() + "/instances", body);
@@ -416,8 +417,15 @@ void AddInstances(CLI::App& app, Context& ctx) {
   auto* get = Command(g, "get", "Show an instance (its conditions with -o yaml)", "gaonctl instances get inst_01j9z3k6x2 -o yaml");
   get->add_option("instance", *gid, "Instance id")->required();
   get->callback([&ctx, gid] {
-    PrintOne(ctx, ToJson(Must(ctx.client().GetInstance(ctx.tenant(), ParseId<InstanceId>(*gid, "instance")))),
-             kInstanceColumns);
+    const Instance i = Must(ctx.client().GetInstance(ctx.tenant(), ParseId<InstanceId>(*gid, "instance")));
+    PrintOne(ctx, ToJson(i), kInstanceColumns);
+    if (ctx.output() != OutputFormat::kTable && ctx.output() != OutputFormat::kWide) return;
+    // For people: why it is where it is, in the controllers' words.
+    for (const Condition& cond : i.status.conditions) {
+      std::cout << "  " << cond.type << "=" << cond.status << (cond.reason.empty() ? "" : " " + cond.reason)
+                << (cond.message.empty() ? "" : ": " + cond.message) << "\n";
+    }
+    if (i.status.failure_reason) std::cout << "  failed: " << *i.status.failure_reason << "\n";
   });
 
   struct Update {
@@ -440,7 +448,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
     const auto iid = ParseId<InstanceId>(u->id, "instance");
     InstancePatch p{.name = u->name};
     if (!u->labels.empty()) p.labels = LabelPatch(u->labels);
-    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str() + "/instances/" + iid.str(), ToJson(p))) return;
+    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str() + "/instances/" + iid.str(), RequestJson(p))) return;
     std::optional<std::int64_t> version;
     if (u->if_match > 0) version = u->if_match;
     PrintOne(ctx, ToJson(Must(ctx.client().UpdateInstance(tid, iid, p, version))), kInstanceColumns);

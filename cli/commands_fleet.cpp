@@ -98,7 +98,7 @@ void AddNodes(CLI::App& app, Context& ctx) {
     if (d->dry_run) {
       Node n = Must(ctx.client().GetNode(d->id));
       ctx.Note("node " + n.id + " is " + n.state + " with " + std::to_string(n.instances) + " instance(s)");
-      ctx.DryRun(true, "POST", "/v1/admin/nodes/" + d->id + ":drain", ToJson(r));
+      ctx.DryRun(true, "POST", "/v1/admin/nodes/" + d->id + ":drain", RequestJson(r));
       return;
     }
     ctx.Confirm("Drain node " + d->id + " (" + d->policy + " what runs there)?");
@@ -134,7 +134,7 @@ void AddSim(CLI::App& app, Context& ctx) {
   fail->add_flag("--dry-run", f->dry_run, "Show the request without sending it");
   fail->callback([&ctx, f] {
     const SimFailRequest r{.reason = f->reason};
-    if (ctx.DryRun(f->dry_run, "POST", "/v1/admin/sim/nodes/" + f->id + ":fail", ToJson(r))) return;
+    if (ctx.DryRun(f->dry_run, "POST", "/v1/admin/sim/nodes/" + f->id + ":fail", RequestJson(r))) return;
     ctx.Confirm("Fail simulated node " + f->id + "? Its instances will fail.");
     MaybeWait(ctx, Must(ctx.client().SimFailNode(f->id, r)), f->wait, f->timeout, node_states::kDown);
   });

@@ -98,7 +98,7 @@ void AddTenants(CLI::App& app, Context& ctx) {
   create->callback([&ctx, c] {
     Tenant t{.name = c->name, .display_name = c->display_name, .jurisdiction = c->jurisdiction,
              .billing_currency = c->currency, .billing_email = c->email, .labels = ParseLabels(c->labels)};
-    if (ctx.DryRun(c->dry_run, "POST", "/v1/admin/tenants", ToJson(t))) return;
+    if (ctx.DryRun(c->dry_run, "POST", "/v1/admin/tenants", RequestJson(t))) return;
     PrintOne(ctx, ToJson(Must(ctx.client().CreateTenant(t))), kTenantColumns);
   });
 
@@ -145,7 +145,7 @@ void AddTenants(CLI::App& app, Context& ctx) {
     TenantPatch p{.display_name = u->display_name, .billing_email = u->email, .jurisdiction = u->jurisdiction,
                   .billing_currency = u->currency};
     if (!u->labels.empty()) p.labels = LabelPatch(u->labels);
-    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str(), ToJson(p))) return;
+    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str(), RequestJson(p))) return;
     std::optional<std::int64_t> version;
     if (u->if_match > 0) version = u->if_match;
     PrintOne(ctx, ToJson(Must(ctx.client().UpdateTenant(tid, p, version))), kTenantColumns);
@@ -258,7 +258,7 @@ void AddMembers(CLI::App& app, Context& ctx) {
   add->callback([&ctx, a] {
     AddMemberRequest r{.email = a->email, .role = ParseRole(a->role), .display_name = a->name};
     const TenantId tid = ctx.tenant();
-    if (ctx.DryRun(a->dry_run, "POST", "/v1/tenants/" + tid.str() + "/members", ToJson(r))) return;
+    if (ctx.DryRun(a->dry_run, "POST", "/v1/tenants/" + tid.str() + "/members", RequestJson(r))) return;
     AddMemberResponse res = Must(ctx.client().AddMember(tid, r));
     if (ctx.output() == OutputFormat::kJson || ctx.output() == OutputFormat::kYaml) {
       PrintValue(ctx, ToJson(res));
@@ -321,7 +321,7 @@ void AddApiKeys(CLI::App& app, Context& ctx) {
     ApiKey k{.name = c->name, .role = c->op ? Role::kPlatformAdmin : ParseRole(c->role),
              .expires_at = ParseTime(c->expires, "--expires")};
     const std::string path = c->op ? "/v1/admin/api-keys" : "/v1/tenants/" + ctx.tenant().str() + "/api-keys";
-    if (ctx.DryRun(c->dry_run, "POST", path, ToJson(k))) return;
+    if (ctx.DryRun(c->dry_run, "POST", path, RequestJson(k))) return;
     CreatedApiKey created = Must(c->op ? ctx.client().CreateOperatorKey(k) : ctx.client().CreateApiKey(ctx.tenant(), k));
     switch (ctx.output()) {
       case OutputFormat::kJson:

@@ -12,6 +12,8 @@
 namespace gaon::cli {
 
 int ExitCodeFor(const Status& s) {
+  // No usable answer came (bad certificate, not HTTP): an error, not the server's "conflict".
+  if (s.http_status() == 0 && (s.reason() == "tls_failed" || s.reason() == "protocol_error")) return kExitError;
   switch (s.code()) {
     case StatusCode::kOk: return kExitOk;
     case StatusCode::kNotFound: return kExitNotFound;

@@ -18,10 +18,10 @@ Example:
   gaonctl login --endpoint http://127.0.0.1:8080 --api-key-file .gaon/operator.key
   gaonctl instances list --tenant ten_01j9z3k6x2 -o wide)";
 
-void PrintFailure(const gaon::cli::CommandFailed& f) {
+void PrintFailure(const gaon::cli::CommandFailed& f, bool no_color) {
   const gaon::Status& s = f.status;
   if (s.ok()) return;
-  const bool color = ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  const bool color = !no_color && ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::cerr << (color ? "\033[31mError:\033[0m " : "Error: ") << s.message() << "\n";
   if (f.exit_code == gaon::cli::kExitUsage && s.http_status() == 0 && s.request_id().empty()) {
     if (s.reason() != "usage") std::cerr << "  code: " << s.reason() << "\n";
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, or the usage error
     return code == 0 ? kExitOk : kExitUsage;
   } catch (const CommandFailed& failed) {
-    PrintFailure(failed);
+    PrintFailure(failed, f.no_color);
     return failed.exit_code;
   }
 }

@@ -132,6 +132,10 @@ bool NeedsQuotes(const std::string& s) {
 void EmitYaml(YAML::Emitter& out, const json::value& v) {
   switch (v.kind()) {
     case json::kind::object:
+      if (v.get_object().empty()) {
+        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        break;
+      }
       out << YAML::BeginMap;
       for (const auto& kv : v.get_object()) {
         out << YAML::Key << std::string(kv.key()) << YAML::Value;
@@ -140,6 +144,10 @@ void EmitYaml(YAML::Emitter& out, const json::value& v) {
       out << YAML::EndMap;
       break;
     case json::kind::array:
+      if (v.get_array().empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        break;
+      }
       out << YAML::BeginSeq;
       for (const auto& e : v.get_array()) EmitYaml(out, e);
       out << YAML::EndSeq;
@@ -163,8 +171,10 @@ void EmitYaml(YAML::Emitter& out, const json::value& v) {
 void PrintTable(Context& ctx, const std::vector<json::value>& items, const std::vector<Column>& columns, bool wide) {
   std::vector<std::string> headers;
   std::vector<const Column*> shown;
+  std::vector<bool> keep;  // the first column (the id or name) and states survive a narrow terminal
   for (const auto& c : columns) {
     if (c.wide && !wide) continue;
+    keep.push_back(shown.empty() || c.kind == CellKind::kState);
     headers.push_back(c.header);
     shown.push_back(&c);
   }
@@ -184,7 +194,7 @@ void PrintTable(Context& ctx, const std::vector<json::value>& items, const std::
     return;
   }
   // -o wide asks for everything: the lines may be longer than the terminal.
-  std::cout << RenderTable(headers, rows, wide ? 0 : TerminalWidth(), colors) << std::flush;
+  std::cout << RenderTable(headers, rows, wide ? 0 : TerminalWidth(), colors, keep) << std::flush;
 }
 
 }  // namespace
@@ -207,33 +217,39 @@ std::string Age(const std::string& time) {
 }
 
 std::string RenderTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
-                        std::size_t width, const std::vector<std::vector<std::string>>& colors) {
-  const std::size_t n = headers.size();
-  std::vector<std::size_t> w(n);
-  for (std::size_t i = 0; i < n; ++i) {
+                        std::size_t width, const std::vector<std::vector<std::string>>& colors,
+                        const std::vector<bool>& keep) {
+  std::vector<std::size_t> cols(headers.size());  // the columns shown, in order
+  std::vector<std::size_t> w(headers.size());
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    cols[i] = i;
     w[i] = Width(headers[i]);
     for (const auto& r : rows) w[i] = std::max(w[i], Width(r[i]));
   }
-  std::size_t cols = n;
-  auto total = [&](std::size_t k) {
+  auto total = [&] {
     std::size_t t = 0;
-    for (std::size_t i = 0; i < k; ++i) t += w[i] + (i + 1 < k ? 3 : 0);
+    for (std::size_t k = 0; k < cols.size(); ++k) t += w[cols[k]] + (k + 1 < cols.size() ? 3 : 0);
     return t;
   };
   if (width > 0) {
-    while (cols > 1 && total(cols) > width && total(cols - 1) + 3 + 8 > width) --cols;
-    if (total(cols) > width) {
-      const std::size_t before = total(cols) - w[cols - 1];
-      w[cols - 1] = width > before ? std::max<std::size_t>(width - before, 3) : 3;
+    while (total() > width && cols.size() > 1) {
+      auto drop = std::find_if(cols.rbegin(), cols.rend(), [&](std::size_t i) { return i >= keep.size() || !keep[i]; });
+      if (drop == cols.rend()) break;
+      cols.erase(std::next(drop).base());
+    }
+    if (total() > width) {
+      const std::size_t last = cols.back();
+      const std::size_t before = total() - w[last];
+      w[last] = width > before ? std::max<std::size_t>(width - before, 3) : 3;
     }
   }
   std::ostringstream out;
   auto line = [&](const std::vector<std::string>& cells, const std::vector<std::string>* cc) {
     std::string text;
-    for (std::size_t i = 0; i < cols; ++i) {
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      const std::size_t i = cols[k];
       const std::string cell = Cut(cells[i], w[i]);
-      const bool last = i + 1 == cols;
-      const std::string pad = last ? "" : std::string(w[i] - Width(cell) + 3, ' ');
+      const std::string pad = k + 1 == cols.size() ? "" : std::string(w[i] - Width(cell) + 3, ' ');
       const std::string& code = cc && i < cc->size() ? (*cc)[i] : std::string();
       text += code.empty() ? cell : code + cell + "\033[0m";
       text += pad;

@@ -53,11 +53,13 @@ void PrintValue(Context& ctx, const boost::json::value& v);
 // `v` as YAML text (strings that would read back as another type are quoted).
 std::string ToYaml(const boost::json::value& v);
 
-// Renders rows as a table whose columns fit `width` (0: no limit): columns are dropped from
-// the right while it does not fit, and the last one kept is cut with "…". `colors` are ANSI
-// codes per cell (may be empty) applied around the padded text.
+// Renders rows as a table whose columns fit `width` (0: no limit): while it does not fit, the
+// rightmost column not marked in `keep` is dropped (the id, the name and states stay), then the
+// last column is cut with "…". `colors` are ANSI codes per cell (may be empty) applied around
+// the padded text.
 std::string RenderTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
-                        std::size_t width, const std::vector<std::vector<std::string>>& colors = {});
+                        std::size_t width, const std::vector<std::vector<std::string>>& colors = {},
+                        const std::vector<bool>& keep = {});
 
 template <typename T>
 std::vector<boost::json::value> ToJsonAll(const std::vector<T>& items) {

@@ -480,6 +480,7 @@ TEST_CASE("gaonctl colours tables only on a terminal and never with NO_COLOR", "
   // A narrow terminal drops columns instead of wrapping.
   run.env["COLUMNS"] = "40";
   auto narrow = RunCli({"tenants", "list", "--no-color"}, run);
+  CHECK(narrow.out.find("STATUS") != std::string::npos);  // states survive, less useful columns go
   for (std::size_t start = 0, end; (end = narrow.out.find('\n', start)) != std::string::npos; start = end + 1) {
     std::string line = narrow.out.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -487,11 +488,46 @@ TEST_CASE("gaonctl colours tables only on a terminal and never with NO_COLOR", "
   }
   // Asked on a terminal, a "no" changes nothing.
   auto t = c->CreateTenant("victim");
+  // --wait shows its progress on the terminal (stderr), then the instance.
+  auto fleet = SmallCloud();
+  const std::string t2 = fleet->CreateTenant("waiter");
+  CliRun waiting{.env = run.env, .tty = true};
+  waiting.env["GAON_ENDPOINT"] = "http://" + fleet->address();
+  waiting.env["GAON_API_KEY"] = fleet->CreateKey(t2, "tenant-admin");
+  auto launched = RunCli({"instances", "create", "waited", "--type", "gpu.h100.1x", "--image", "ubuntu-24.04-cuda-12.8",
+                          "--wait", "--no-color"},
+                         waiting);
+  INFO(launched.out);
+  CHECK(launched.code == 0);
+  CHECK(launched.out.find("waiting for inst_") != std::string::npos);
+  CHECK(launched.out.find("Running") != std::string::npos);
+
   run.stdin_text = "n\n";
   auto asked = RunCli({"tenants", "delete", t}, run);
   CHECK(asked.out.find("[y/N]") != std::string::npos);
   CHECK(asked.code == 1);
   CHECK(c->Op("GET", "/v1/tenants/" + t).status == 200);
+}
+
+}  // namespace gaon::test
+
+namespace gaon::test {
+
+TEST_CASE("gaonctl speaks HTTPS: a private CA through --ca-file, refused without it", "[cli][e2e][tls]") {
+  const std::string dir = MakeTempDir("cli-tls");
+  REQUIRE(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
+                       "/CN=gaon-test -addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
+                       "/cert.pem > /dev/null 2>&1").c_str()) == 0);
+  auto c = TestCloud::Start({.env = {{"GAON_SERVER_TLS_CERT_FILE", dir + "/cert.pem"},
+                                     {"GAON_SERVER_TLS_KEY_FILE", dir + "/key.pem"}}});
+  Gaonctl ctl(c->address(), c->operator_key());
+  ctl.env()["GAON_ENDPOINT"] = "https://" + c->address();
+  auto refused = ctl({"whoami"});
+  EXPECT_EXIT(refused, 1);
+  CHECK(refused.err.find("tls_failed") != std::string::npos);
+  EXPECT_EXIT(ctl({"whoami", "--ca-file", dir + "/cert.pem"}), 0);
+  EXPECT_EXIT(ctl({"whoami"}, {{"GAON_CA_FILE", dir + "/cert.pem"}}), 0);
+  EXPECT_EXIT(ctl({"whoami", "--insecure"}), 0);
 }
 
 }  // namespace gaon::test
