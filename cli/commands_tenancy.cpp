@@ -232,7 +232,7 @@ void AddUsers(CLI::App& app, Context& ctx) {
 }
 
 void AddMembers(CLI::App& app, Context& ctx) {
-  auto* g = Group(app, "members", "A tenant's members and their roles (alias: memberships)",
+  auto* g = Group(app, "members", "A tenant's members and their roles",
                   "gaonctl members list --tenant ten_01j9z3k6x2");
   g->alias("memberships");
 
