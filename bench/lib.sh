@@ -82,11 +82,9 @@ bench_setup() {
              timestamptz '2025-01-01 00:00:00+00' + i*interval '1 minute'
       FROM generate_series(1,100000) i" \
     -c "ALTER TABLE bench_rows ALTER COLUMN id RESTART WITH 100001" -c "VACUUM ANALYZE bench_rows"
-  psql_admin postgres -c "DROP DATABASE IF EXISTS gaon_bench WITH (FORCE)" -c "CREATE DATABASE gaon_bench OWNER gaon_owner"
   GAON_BENCH_APP_URL="$(sed 's#/gaon$#/gaon_bench#' <<<"$GAON_DATABASE_URL")"
   GAON_BENCH_OWNER_URL="$(sed 's#/gaon$#/gaon_bench#' <<<"$GAON_DATABASE_OWNER_URL")"
-  GAON_DATABASE_OWNER_URL="$GAON_BENCH_OWNER_URL" "$ROOT/build/server/gaond" migrate >"$OUT/migrate.log" 2>&1 ||
-    bdie "migration failed: $OUT/migrate.log"
+  fresh_gaon_db
   {
     echo "date_utc: $STAMP"
     echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
@@ -95,6 +93,60 @@ bench_setup() {
     echo "postgres: $("$PGBIN/postgres" --version)"
     echo "settings: DUR=${DUR}s ROUNDS=$ROUNDS io_threads=$IO_THREADS gaon_pool=$GAON_POOL bare_db_conns=$BARE_DB_CONNS wrk_threads=$WRK_THREADS"
   } >"$OUT/environment.txt"
+}
+
+# fresh_gaon_db: the bench database dropped, created and migrated.
+fresh_gaon_db() {
+  psql_admin postgres -c "DROP DATABASE IF EXISTS gaon_bench WITH (FORCE)" -c "CREATE DATABASE gaon_bench OWNER gaon_owner"
+  GAON_DATABASE_OWNER_URL="$GAON_BENCH_OWNER_URL" "$ROOT/build/server/gaond" migrate >>"$OUT/migrate.log" 2>&1 ||
+    bdie "migration failed: $OUT/migrate.log"
+}
+
+# gaon_sql SQL: one value from the bench database, with operator-wide visibility.
+gaon_sql() {
+  PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$GAON_BENCH_OWNER_URL" \
+    -c "SET gaon.platform = 'on'" -c "$1"
+}
+
+# bench_tenants COUNT FILE: COUNT tenants (through the API of the running gaond) with quotas
+# too large to matter and a tenant-member key each; writes "<key> <tenant>" lines to FILE and
+# sets BENCH_OP (the operator key). Rate limits must be off.
+bench_tenants() {
+  local count=$1 file=$2
+  BENCH_OP="$(GAON_DATABASE_URL=$GAON_BENCH_APP_URL "$ROOT/build/server/gaond" bootstrap --name "bench-$RANDOM" 2>/dev/null | tail -1)"
+  local H=(-s -H "Authorization: Bearer $BENCH_OP" -H "X-Gaon-Operator-Reason: benchmark" -H "Content-Type: application/json")
+  : >"$file"
+  local i t k
+  for ((i = 1; i <= count; i++)); do
+    t="$(curl "${H[@]}" -X POST "$GAON_URL/v1/admin/tenants" \
+      -d "{\"name\":\"bench-$(date +%s)-$i\",\"jurisdiction\":\"KR\",\"billing_currency\":\"KRW\",\"billing_email\":\"b@bench.kr\"}" |
+      grep -o '"id":"ten_[a-z0-9]*"' | head -1 | cut -d'"' -f4)"
+    [ -n "$t" ] || bdie "could not create a bench tenant"
+    curl "${H[@]}" -X PUT "$GAON_URL/v1/admin/tenants/$t/quotas" \
+      -d '{"limits":{"instances":100000000,"gpus":100000000,"vcpus":1000000000,"memory_gib":1000000000}}' >/dev/null
+    k="$(curl "${H[@]}" -X POST "$GAON_URL/v1/tenants/$t/api-keys" -d '{"name":"bench","role":"tenant-member"}' |
+      grep -o 'gaon_sk_[A-Za-z0-9_-]*' | head -1)"
+    [ -n "$k" ] || bdie "could not create a bench key"
+    echo "$k $t" >>"$file"
+  done
+}
+
+# pgbench_measure KEY: pgbench's durable small write transaction (-N simple-update, c=8,
+# scale 10) for DUR seconds on its own database; appends "KEY tps" like wrk_measure.
+pgbench_measure() {
+  local key=$1 url out tps
+  url="$(sed 's#/postgres$#/gaon_bench_pgbench#' <<<"$GAON_TEST_ADMIN_URL")"
+  if [ -z "${PGBENCH_READY:-}" ]; then
+    psql_admin postgres -c "DROP DATABASE IF EXISTS gaon_bench_pgbench WITH (FORCE)" -c "CREATE DATABASE gaon_bench_pgbench"
+    "$PGBIN/pgbench" -q -i -s 10 "$url" >>"$OUT/pgbench.log" 2>&1 || bdie "pgbench -i failed: $OUT/pgbench.log"
+    PGBENCH_READY=1
+  fi
+  psql_admin postgres -c CHECKPOINT
+  out="$("$PGBIN/pgbench" -N -c 8 -j 2 -T "$DUR" "$url" 2>&1)" || { echo "$out" >&2; bdie "pgbench failed"; }
+  printf '== %s\n%s\n' "$key" "$out" >>"$OUT/pgbench.log"
+  tps="$(grep -oP 'tps = \K[0-9.]+' <<<"$out" | tail -1)"
+  printf '%s\t%s\t-\t-\t-\t0\n' "$key" "$tps" >>"$TSV"
+  blog "  $key: $tps tps"
 }
 
 cleanup_servers() {
@@ -115,14 +167,15 @@ start_bare() {
 }
 
 # start_gaond [VAR=value ...]: gaond on the bench database with production defaults
-# (access log on, written to a file), plus the given GAON_* overrides.
+# (access log on, written to a file), plus the given GAON_* overrides. ROLES (default all)
+# chooses `gaond serve --roles`.
 start_gaond() {
   local ready="$OUT/gaond.addr"
   rm -f "$ready"
   env "GAON_DATABASE_URL=$GAON_BENCH_APP_URL" "GAON_DATABASE_OWNER_URL=$GAON_BENCH_OWNER_URL" \
     "GAON_SERVER_LISTEN=127.0.0.1:0" "GAON_SERVER_READY_FILE=$ready" "GAON_SERVER_IO_THREADS=$IO_THREADS" \
     "GAON_DATABASE_POOL_SIZE=$GAON_POOL" "$@" \
-    "$ROOT/build/server/gaond" serve >>"$OUT/gaond.log" 2>&1 &
+    "$ROOT/build/server/gaond" serve --roles "${ROLES:-all}" >>"$OUT/gaond.log" 2>&1 &
   GAON_PID=$!
   for _ in $(seq 300); do [ -s "$ready" ] && break; sleep 0.1; done
   [ -s "$ready" ] || bdie "gaond did not start: $OUT/gaond.log"

@@ -124,8 +124,19 @@ StatusOr<ReconcileResult> InstanceReconciler::Reconcile(const std::string& key) 
                                  return Status::Ok();
                                }));
   if (!rec || rec->instance.deleted_at) return Done();
-  ASSIGN_OR_RETURN(Machine m, driver_.Describe(id->str()));
   const Instance& i = rec->instance;
+  const bool never_ran = rec->run_count == 0 && !i.deletion_requested_at && i.spec.desired_state == "running";
+  // A new instance waiting for a node has no machine: the scheduler is its next step.
+  if (never_ran && rec->stored_phase == "Pending" && !i.status.node) {
+    capacity_freed_();
+    return Done();
+  }
+  // Just placed: Create is idempotent by id, so it is called without asking first (a crash
+  // between Create and the status write finds the machine made before).
+  Machine m;
+  if (!(never_ran && rec->stored_phase == "Scheduled" && !rec->evicting && rec->node_state != "Down")) {
+    ASSIGN_OR_RETURN(m, driver_.Describe(id->str()));
+  }
 
   if (i.deletion_requested_at) return Delete(*rec, m);
   if (rec->stored_phase == "Failed") {
@@ -202,16 +213,15 @@ StatusOr<ReconcileResult> InstanceReconciler::Run(const InstanceRecord& rec, Mac
       return After(m);
     }
     if (m.state == MachineState::kStopping) return After(m);
-    if (rec.stored_phase == "Pending" && i.status.observed_generation == i.generation) return Done();
-    StatusWrite w = Unchanged(rec);
-    w.requeue = rec.stored_phase != "Pending";
-    w.phase = "Pending";
-    w.observed_generation = i.generation;
-    if (w.requeue) {
+    if (rec.stored_phase != "Pending") {  // back in the queue (a start, or after a drain)
+      StatusWrite w = Unchanged(rec);
+      w.requeue = true;
+      w.phase = "Pending";
+      w.observed_generation = i.generation;
       w.event_reason = "Queued";
       w.event_message = "waiting to be placed";
+      RETURN_IF_ERROR(Write(rec, std::move(w)));
     }
-    RETURN_IF_ERROR(Write(rec, std::move(w)));
     capacity_freed_();  // a new arrival in the queue: let the scheduler look
     return Done();
   }

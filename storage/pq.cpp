@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <set>
 
 #include "storage/internal/pq.h"
 
@@ -103,6 +104,7 @@ Result Connection::Run(Statement last) {
   }
   bool sent = true;
   std::vector<const char*> values;
+  std::set<std::string_view> preparing;  // a statement queued twice in this batch is prepared once
   for (const Statement& s : batch) {
     values.clear();
     for (const auto& p : s.params) values.push_back(p ? p->c_str() : nullptr);
@@ -112,7 +114,7 @@ Result Connection::Run(Statement last) {
       sent = sent && PQsendQueryParams(raw, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
     } else {
       const std::string name(s.name);
-      if (!prepared.count(s.name)) {
+      if (!prepared.count(s.name) && preparing.insert(s.name).second) {
         sent = sent && PQsendPrepare(raw, name.c_str(), text.c_str(), 0, nullptr);
         expects.push_back({&s, true});
       }

@@ -149,10 +149,12 @@ Handler CreateInstance(const Services& services) {
     i.id = InstanceId::Generate();
     i.tenant_id = *ctx.tenant;
     i.status = InstanceStatus{};
-    ASSIGN_OR_RETURN(auto availability, storage::AvailabilityByType(tx));
-    const bool placeable = Fits(availability[type.id], req.spec.zone);
+    ASSIGN_OR_RETURN(auto own, storage::Availability(tx, type));
+    const bool placeable = Fits(own, req.spec.zone);
     Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
     if (!placeable) {
+      // Only now the whole catalog: where else something could go.
+      ASSIGN_OR_RETURN(auto availability, storage::AvailabilityByType(tx));
       const PlacementHints hints = HintsFor(type, req.spec.zone, availability, *catalog);
       std::string where = "no zone", alternatives;
       for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];

@@ -4,25 +4,16 @@
 # Targets: GET ≥ 0.5 × bare GET, create ≥ 0.4 × bare insert, the latter across 64 tenants:
 # admission is exact because a tenant's creates are serialised on its quota rows, so one
 # tenant's create rate is bounded by that lock (measured too, without a target). Rate limits
-# are off: the bench drives everything through a few principals.
+# are off: the bench drives everything through a few principals. gaond serves the API only
+# (no controllers): these figures are the API's; scenario_controllers measures the rest.
 scenario_instances() {
   local r setup_dir="$OUT/instances"
   mkdir -p "$setup_dir"
-  start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=true "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
+  ROLES=api start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=true "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
   blog "creating a tenant, a key and 2,000 instances through the API"
-  local op; op="$(GAON_DATABASE_URL=$GAON_BENCH_APP_URL "$ROOT/build/server/gaond" bootstrap --name bench 2>/dev/null | tail -1)"
-  local H=(-s -H "Authorization: Bearer $op" -H "X-Gaon-Operator-Reason: benchmark" -H "Content-Type: application/json")
-  local tenant
-  tenant="$(curl "${H[@]}" -X POST "$GAON_URL/v1/admin/tenants" \
-    -d "{\"name\":\"bench-$(date +%s)\",\"jurisdiction\":\"KR\",\"billing_currency\":\"KRW\",\"billing_email\":\"b@bench.kr\"}" |
-    sed -n 's/.*"id":"\(ten_[a-z0-9]*\)".*/\1/p')"
-  [ -n "$tenant" ] || bdie "could not create the bench tenant"
-  curl "${H[@]}" -X PUT "$GAON_URL/v1/admin/tenants/$tenant/quotas" \
-    -d '{"limits":{"instances":100000000,"gpus":100000000,"vcpus":1000000000,"memory_gib":1000000000}}' >/dev/null
-  local key
-  key="$(curl "${H[@]}" -X POST "$GAON_URL/v1/tenants/$tenant/api-keys" -d '{"name":"bench","role":"tenant-member"}' |
-    sed -n 's/.*"secret":"\(gaon_sk_[A-Za-z0-9_-]*\)".*/\1/p')"
-  [ -n "$key" ] || bdie "could not create the bench key"
+  bench_tenants 1 "$setup_dir/tenant.txt"
+  local key tenant
+  read -r key tenant <"$setup_dir/tenant.txt"
   : >"$setup_dir/ids.txt"
   for i in $(seq 2000); do
     curl -s -H "Authorization: Bearer $key" -H "Content-Type: application/json" -X POST "$GAON_URL/v1/tenants/$tenant/instances" \
@@ -31,18 +22,7 @@ scenario_instances() {
   done
   [ "$(wc -l <"$setup_dir/ids.txt")" -ge 1900 ] || bdie "seeding instances failed"
   blog "creating 64 more tenants with a key each, for creates spread over tenants"
-  : >"$setup_dir/tenants.txt"
-  for i in $(seq 64); do
-    local t k
-    t="$(curl "${H[@]}" -X POST "$GAON_URL/v1/admin/tenants" \
-      -d "{\"name\":\"bench-$(date +%s)-$i\",\"jurisdiction\":\"KR\",\"billing_currency\":\"KRW\",\"billing_email\":\"b@bench.kr\"}" |
-      grep -o '"id":"ten_[a-z0-9]*"' | head -1 | cut -d'"' -f4)"
-    curl "${H[@]}" -X PUT "$GAON_URL/v1/admin/tenants/$t/quotas" \
-      -d '{"limits":{"instances":100000000,"gpus":100000000,"vcpus":1000000000,"memory_gib":1000000000}}' >/dev/null
-    k="$(curl "${H[@]}" -X POST "$GAON_URL/v1/tenants/$t/api-keys" -d '{"name":"bench","role":"tenant-member"}' |
-      grep -o 'gaon_sk_[A-Za-z0-9_-]*' | head -1)"
-    echo "$k $t" >>"$setup_dir/tenants.txt"
-  done
+  bench_tenants 64 "$setup_dir/tenants.txt"
   stop_servers
   for ((r = 1; r <= ROUNDS; r++)); do
     blog "round $r/$ROUNDS"
@@ -50,7 +30,7 @@ scenario_instances() {
     wrk_measure "bare GET /row/{id}" "$BARE_URL" "$BASELINE_DIR/get_row.lua"
     wrk_measure "bare POST /row" "$BARE_URL" "$BASELINE_DIR/post_row.lua"
     stop_servers
-    start_gaond GAON_RATE_LIMIT_ENABLED=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
+    ROLES=api start_gaond GAON_RATE_LIMIT_ENABLED=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
     wrk_measure "gaon GET instance" "$GAON_URL" "$BENCH/lua/get_instance.lua" 64 "$key" "$tenant" "$setup_dir/ids.txt"
     wrk_measure "gaon list 50 instances" "$GAON_URL" "$BENCH/lua/list_instances.lua" 64 "$key" "$tenant"
     wrk_measure "gaon create instance, 64 tenants" "$GAON_URL" "$BENCH/lua/create_instance_multi.lua" 64 "$setup_dir/tenants.txt"

@@ -60,12 +60,16 @@ TEST_CASE("statements queued for the commit are committed with it, or fail it", 
   tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); GRANT SELECT, INSERT ON notes TO gaon_app");
   auto db = Database::Create(tdb->Config(), nullptr).value();
   constexpr storage::Sql kInsert{"test.insert_note", "INSERT INTO notes VALUES ($1, $2)"};
-  // Queued alone: BEGIN, the statement and COMMIT go out together.
+  // Queued alone: BEGIN, the statement and COMMIT go out together. The same statement queued
+  // twice on a connection that never ran it is prepared once (a scheduler pass records many
+  // changes in one batch).
   REQUIRE(db->Transact({}, [&](Tx& tx) {
     storage::ExecLater(tx, kInsert, 1, "queued");
+    storage::ExecLater(tx, kInsert, 10, "queued too");
     return Status::Ok();
   }).ok());
   CHECK(tdb->OwnerQuery("SELECT body FROM notes WHERE id = 1") == "queued");
+  CHECK(tdb->OwnerQuery("DELETE FROM notes WHERE id = 10 RETURNING body") == "queued too");
   // A queued statement that fails at COMMIT fails the transaction and keeps nothing of it.
   Status s = db->Transact({}, [&](Tx& tx) {
     storage::ExecRaw(tx, "INSERT INTO notes VALUES (2, 'first')");

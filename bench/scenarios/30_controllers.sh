@@ -1,0 +1,99 @@
+# scenario_controllers: how fast the controllers make instances real. For N = 1,000 and
+# 10,000: a fresh database, gaond (API and controllers) with a zero-latency sim fleet big
+# enough for everything (1,260 hosts x 8 H100s), N one-GPU instances created through the API
+# by wrk over 16 tenants, and the time from the first create until all N are Running
+# (status written, allocation booked, usage record open). Printed as instances/s next to
+# pgbench's durable small write transaction (-N) on the same cluster in the same run: each
+# instance costs its create plus a placement share and two status writes, so ~0.2 x pgbench
+# is the neighbourhood of the machine's limit. Target: 10,000 converge in under 20 s.
+scenario_controllers() {
+  local dir="$OUT/controllers" n
+  mkdir -p "$dir"
+  {
+    echo "groups:"
+    for z in a b c; do
+      echo "  - {zone: kr-central-1$z, gpu_type: h100-80gb-sxm, nodes: 420, gpus: 8, vcpus: 192, memory_gib: 2048}"
+    done
+  } >"$dir/fleet.yaml"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    pgbench_measure "pgbench -N c=8"
+  done
+  for n in ${CONTROLLER_SIZES:-1000 10000}; do
+    fresh_gaon_db
+    start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml" \
+      "GAON_SIM_FLEET_FILE=$dir/fleet.yaml" GAON_SIM_PROVISION_TIME=0s GAON_SIM_BOOT_TIME=0s
+    for _ in $(seq 300); do [ "$(gaon_sql "SELECT count(*) FROM nodes")" = 1260 ] && break; sleep 0.1; done
+    bench_tenants 16 "$dir/tenants-$n.txt"
+    blog "creating $n instances and waiting for all to run"
+    psql_admin postgres -c CHECKPOINT
+    local t0 t_created t1 created running wrk_pid
+    t0="$(date +%s%N)"
+    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_many.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-$n.log" 2>&1 &
+    wrk_pid=$!
+    while :; do
+      created="$(gaon_sql "SELECT count(*) FROM instances")"
+      ((created >= n)) && break
+      kill -0 "$wrk_pid" 2>/dev/null || bdie "wrk stopped early: $dir/wrk-$n.log"
+      sleep 0.05
+    done
+    kill -TERM "$wrk_pid"; wait "$wrk_pid" 2>/dev/null || true
+    t_created="$(date +%s%N)"
+    for _ in $(seq 6000); do
+      # Counted together: wrk's last in-flight creates land too.
+      read -r created running < <(gaon_sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE phase = 'Running') FROM instances")
+      ((running >= created)) && break
+      sleep 0.05
+    done
+    t1="$(date +%s%N)"
+    ((running >= created)) || bdie "only $running of $created instances ran within 5 minutes: $OUT/gaond.log"
+    local check
+    check="$(gaon_sql "SELECT (SELECT sum(allocated_gpus) FROM nodes) || ' GPUs booked, ' ||
+      (SELECT count(*) FROM usage_records WHERE ended_at IS NULL) || ' open usage records, ' ||
+      (SELECT count(*) FROM sim_machines) || ' sim machines'")"
+    stop_servers
+    local total conv rate create_rate
+    total="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')"
+    conv="$(awk -v a="$t_created" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')"
+    rate="$(awk -v n="$created" -v t="$total" 'BEGIN{printf "%.1f", n/t}')"
+    create_rate="$(awk -v n="$created" -v a="$t0" -v b="$t_created" 'BEGIN{printf "%.1f", n/((b-a)/1e9)}')"
+    printf '%s\t%s\t-\t-\t-\t0\n' "gaon $n instances to Running" "$rate" >>"$TSV"
+    blog "  $created instances Running ${total}s after the first create (${conv}s after the last): $rate/s; creates $create_rate/s; $check"
+    note "$created instances: all Running ${total} s after the first create, ${conv} s after the last; creates alone $create_rate/s; then $check"
+    compare "$n instances created → Running (instances/s)" "gaon $n instances to Running" "pgbench -N c=8" 0
+    # The same backlog handed to the controllers at once: created with the API only, then
+    # gaond restarted with its controllers (as after an outage): their throughput alone.
+    fresh_gaon_db
+    ROLES=api start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
+    bench_tenants 16 "$dir/tenants-$n.txt"
+    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_many.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-backlog-$n.log" 2>&1 &
+    wrk_pid=$!
+    until (($(gaon_sql "SELECT count(*) FROM instances") >= n)); do
+      kill -0 "$wrk_pid" 2>/dev/null || bdie "wrk stopped early: $dir/wrk-backlog-$n.log"
+      sleep 0.05
+    done
+    kill -TERM "$wrk_pid"; wait "$wrk_pid" 2>/dev/null || true
+    stop_servers
+    created="$(gaon_sql "SELECT count(*) FROM instances")"
+    psql_admin postgres -c CHECKPOINT
+    t0="$(date +%s%N)"
+    start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml" \
+      "GAON_SIM_FLEET_FILE=$dir/fleet.yaml" GAON_SIM_PROVISION_TIME=0s GAON_SIM_BOOT_TIME=0s
+    for _ in $(seq 6000); do
+      running="$(gaon_sql "SELECT count(*) FROM instances WHERE phase = 'Running'")"
+      ((running >= created)) && break
+      sleep 0.05
+    done
+    t1="$(date +%s%N)"
+    ((running >= created)) || bdie "only $running of a backlog of $created ran within 5 minutes: $OUT/gaond.log"
+    stop_servers
+    total="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')"
+    rate="$(awk -v n="$created" -v t="$total" 'BEGIN{printf "%.1f", n/t}')"
+    printf '%s\t%s\t-\t-\t-\t0\n' "gaon $n backlog to Running" "$rate" >>"$TSV"
+    blog "  backlog of $created: all Running ${total}s after gaond started with controllers: $rate/s"
+    note "backlog of $created (created with the API only, then gaond started with its controllers): all Running in ${total} s, including start-up and fleet registration"
+    compare "$n waiting instances → Running (instances/s)" "gaon $n backlog to Running" "pgbench -N c=8" 0
+    if ((n >= 10000)); then
+      note "target: 10,000 instances Running in under 20 s: $(awk -v t="$total" 'BEGIN{print (t < 20) ? "ok" : "BELOW TARGET"}') (${total} s)"
+    fi
+  done
+}
