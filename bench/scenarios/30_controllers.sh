@@ -60,6 +60,7 @@ scenario_controllers() {
     blog "  $created instances Running ${total}s after the first create (${conv}s after the last): $rate/s; creates $create_rate/s; $check"
     note "$created instances: all Running ${total} s after the first create, ${conv} s after the last; creates alone $create_rate/s; then $check"
     compare "$n instances created → Running (instances/s)" "gaon $n instances to Running" "pgbench -N c=8" 0
+    local e2e_total=$total
     # The same backlog handed to the controllers at once: created with the API only, then
     # gaond restarted with its controllers (as after an outage): their throughput alone.
     fresh_gaon_db
@@ -93,7 +94,7 @@ scenario_controllers() {
     note "backlog of $created (created with the API only, then gaond started with its controllers): all Running in ${total} s, including start-up and fleet registration"
     compare "$n waiting instances → Running (instances/s)" "gaon $n backlog to Running" "pgbench -N c=8" 0
     if ((n >= 10000)); then
-      note "target: 10,000 instances Running in under 20 s: $(awk -v t="$total" 'BEGIN{print (t < 20) ? "ok" : "BELOW TARGET"}') (${total} s)"
+      note "target: 10,000 instances Running in under 20 s — as a backlog handed to the controllers: $(awk -v t="$total" 'BEGIN{print (t < 20) ? "ok" : "BELOW TARGET"}') (${total} s); counted from the first of 10,000 creates through the API: $(awk -v t="$e2e_total" 'BEGIN{print (t < 20) ? "ok" : "BELOW TARGET"}') (${e2e_total} s, bounded by the create rate)"
     fi
   done
 }
