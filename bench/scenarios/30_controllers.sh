@@ -29,7 +29,7 @@ scenario_controllers() {
     psql_admin postgres -c CHECKPOINT
     local t0 t_created t1 created running wrk_pid
     t0="$(date +%s%N)"
-    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_many.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-$n.log" 2>&1 &
+    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_instance_multi.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-$n.log" 2>&1 &
     wrk_pid=$!
     while :; do
       created="$(gaon_sql "SELECT count(*) FROM instances")"
@@ -67,7 +67,7 @@ scenario_controllers() {
     fresh_gaon_db
     ROLES=api start_gaond GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
     bench_tenants 16 "$dir/tenants-$n.txt"
-    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_many.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-backlog-$n.log" 2>&1 &
+    wrk -t2 -c16 -d600s -s "$BENCH/lua/create_instance_multi.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" >"$dir/wrk-backlog-$n.log" 2>&1 &
     wrk_pid=$!
     until (($(gaon_sql "SELECT count(*) FROM instances") >= n)); do
       kill -0 "$wrk_pid" 2>/dev/null || bdie "wrk stopped early: $dir/wrk-backlog-$n.log"

@@ -137,6 +137,14 @@ TEST_CASE("an instance runs, stops, starts, reboots and is deleted, metered exac
   CHECK(n.Json().at("allocated").at("gpus").as_int64() == 2);
   CHECK(n.Json().at("instances").as_int64() == 1);
 
+  // The controllers report their work.
+  auto metrics = c->Call("GET", "/metrics", "");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find("gaon_controller_reconciles_total{kind=\"instance\",result=\"done\"}") != std::string::npos);
+  CHECK(metrics.body.find("gaon_controller_queue_depth{kind=\"instance\"}") != std::string::npos);
+  CHECK(metrics.body.find("gaon_controller_reconcile_duration_seconds") != std::string::npos);
+  CHECK(metrics.body.find("gaon_controller_leader 1") != std::string::npos);
+
   Act(*c, t, id, "stop");
   AwaitPhase(*c, t, id, "Stopped");
   CHECK(AllocatedGpus(*c) == 0);  // a stopped instance holds no GPUs
@@ -205,6 +213,31 @@ TEST_CASE("a node that goes down fails its instances with the reason and frees t
   Act(*c, t, a, "start");
   AwaitPhase(*c, t, a, "Running");
   CHECK(OpenUsage(*c, a) == 1);
+}
+
+TEST_CASE("a driver error is retried with backoff and shown as a condition",
+          "[e2e][controllers][errors]") {
+  // Every simulated provisioning attempt fails.
+  auto c = CloudWith(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1), {{"GAON_SIM_FAILURE_PERCENT", "100"}});
+  const Owner t = MakeTenant(*c, "flaky");
+  const std::string id = Create(*c, t, "flaky");
+  auto reconciled = [&] {
+    auto j = Get(*c, t, id);
+    for (const auto& cond : j.at("status").at("conditions").as_array()) {
+      if (S(cond.at("type")) == "Reconciled") return cond;
+    }
+    return boost::json::value();
+  };
+  REQUIRE(WaitUntil([&] {
+    auto r = reconciled();
+    return r.is_object() && S(r.at("status")) == "False" && S(r.at("message")).find("attempt 2") != std::string::npos;
+  }));
+  auto r = reconciled();
+  CHECK(S(r.at("reason")) == "provisioning_failed");
+  CHECK(S(r.at("message")).find("simulated fault") != std::string::npos);
+  CHECK(Phase(*c, t, id) == "Scheduled");
+  CHECK(SqlInt(*c, "SELECT count(*) FROM instance_events WHERE reason = 'ReconcileError'") == 1);  // one per run of failures
+  CHECK(OpenUsage(*c, id) == 0);
 }
 
 TEST_CASE("an instance that cannot be placed waits with its queue position and runs when capacity frees",
