@@ -36,6 +36,7 @@
 #include "gaon/list_range.h"
 #include "gaon/model/compute.h"
 #include "gaon/model/fleet.h"
+#include "gaon/model/inference.h"
 #include "gaon/model/tenancy.h"
 #include "gaon/options.h"
 #include "gaon/status.h"
@@ -57,6 +58,19 @@ inline constexpr std::string_view kDeleting = "Deleting";
 inline constexpr std::string_view kDeleted = "Deleted";
 inline constexpr std::string_view kFailed = "Failed";
 }  // namespace phases
+
+// The phases of an inference endpoint (EndpointStatus::phase), for WaitForEndpoint.
+// docs/endpoints.md has the state machine.
+namespace endpoint_phases {
+inline constexpr std::string_view kPending = "Pending";
+inline constexpr std::string_view kDeploying = "Deploying";
+inline constexpr std::string_view kReady = "Ready";
+inline constexpr std::string_view kDegraded = "Degraded";
+inline constexpr std::string_view kScaledToZero = "ScaledToZero";
+inline constexpr std::string_view kFailed = "Failed";
+inline constexpr std::string_view kDeleting = "Deleting";
+inline constexpr std::string_view kDeleted = "Deleted";
+}  // namespace endpoint_phases
 
 // GET /healthz: the process is up.
 struct Health {
@@ -110,6 +124,18 @@ struct NodeFilter {
   std::string zone;
   std::string gpu_type;
   std::string state;  // Ready, Cordoned or Down
+};
+
+// Filters of ListModels; empty fields do not filter.
+struct ModelFilter {
+  std::string runtime;   // vllm, tgi or triton: models that run on it
+  std::string language;  // BCP 47 ("ko"): models that speak it
+};
+
+// Filters of ListEndpoints; empty fields do not filter.
+struct EndpointFilter {
+  std::string phase;           // e.g. "Ready"
+  std::string label_selector;  // "env=prod,team!=ml,gpu,!spot"
 };
 
 // The states of a node (Node::state), for WaitForNode.
@@ -328,6 +354,97 @@ class Client {
                                      WaitOptions options = {}) const;
   StatusOr<Instance> WaitForInstance(const TenantId& tenant, const InstanceId& instance, std::string_view phase,
                                      std::chrono::milliseconds timeout) const;
+
+  // ------------------------------------------------------------ models
+  // The region's catalog of open models (any authenticated caller), ordered by id; filtered by
+  // runtime and language.
+  ListRange<Model> ListModels(ModelFilter filter = {}, ListOptions list = {}) const;
+  // A catalog model by its id ("exaone-3.5-7.8b-instruct"); NotFound when the catalog has none.
+  StatusOr<Model> GetModel(const std::string& model) const;
+  // Operators (platform-admin; PermissionDenied otherwise): add a catalog model with the id
+  // they choose (AlreadyExists when taken), or edit one (a merge patch; absent fields stay).
+  // A model set to status "deprecated" takes no new endpoints; the endpoints using it keep
+  // running. validation_failed lists every bad field.
+  StatusOr<Model> CreateModel(const ModelCreate& model) const;
+  StatusOr<Model> UpdateModel(const std::string& model, const ModelPatch& patch) const;
+
+  // A tenant's own model: display_name, parameters_millions, min_gpu_memory_gib, runtimes and
+  // artifact_uri, where the weights are in the region's object storage. The server gives it
+  // an id "mdl_…", usable as EndpointSpec::model. An artifact outside the region's object
+  // storage in the tenant's jurisdiction is refused with
+  // InvalidArgument("artifact_outside_jurisdiction", 422); validation_failed for bad fields.
+  StatusOr<Model> CreateCustomModel(const TenantId& tenant, const Model& model) const;
+  ListRange<Model> ListCustomModels(const TenantId& tenant, ListOptions list = {}) const;
+  StatusOr<Model> GetCustomModel(const TenantId& tenant, const ModelId& model) const;
+  // FailedPrecondition("model_in_use", 409) while an endpoint of the tenant serves it.
+  Status DeleteCustomModel(const TenantId& tenant, const ModelId& model) const;
+
+  // ------------------------------------------------------------ inference endpoints
+  // name, labels, spec (model, runtime, gpu_type, gpus_per_replica, min/max replicas,
+  // autoscaling, zone, canary_percent). Answers at once (202) with phase Pending and revision
+  // 1; the controllers place and load its replicas — see WaitForEndpoint. Fails with
+  // FailedPrecondition("quota_exceeded", extras dimension, limit, used, requested: the
+  // `endpoints` quota, or `gpus` for min_replicas' GPUs), PermissionDenied
+  // ("residency_violation"), AlreadyExists("name_taken"), or validation_failed listing every
+  // bad field (an unknown or deprecated model, a runtime it does not support, GPUs per replica
+  // too small for its memory needs, min above max, …).
+  StatusOr<Endpoint> CreateEndpoint(const TenantId& tenant, const Endpoint& endpoint) const;
+  ListRange<Endpoint> ListEndpoints(const TenantId& tenant, EndpointFilter filter = {},
+                                    ListOptions list = {}) const;
+  // Deleted endpoints stay readable (Deleting, then Deleted) until purged.
+  StatusOr<Endpoint> GetEndpoint(const TenantId& tenant, const EndpointId& endpoint) const;
+  // A JSON merge patch of name, labels (a null label removes it) and spec (members given
+  // replace the current ones). A spec change is a new revision, rolled out replica by replica
+  // (or to canary_percent of the traffic); see ListEndpointRevisions. With
+  // `if_match_version`, FailedPrecondition("precondition_failed", 412) unless still at that
+  // resource_version.
+  StatusOr<Endpoint> UpdateEndpoint(const TenantId& tenant, const EndpointId& endpoint, const EndpointPatch& patch,
+                                    std::optional<std::int64_t> if_match_version = {}) const;
+  // Records the deletion and answers at once (202) with the endpoint, Deleting; the
+  // controllers stop its replicas and it becomes Deleted.
+  StatusOr<Endpoint> DeleteEndpoint(const TenantId& tenant, const EndpointId& endpoint) const;
+  // Every revision the endpoint's spec changes made, with its state (Deploying, Active,
+  // Canary, Superseded, RolledBack, Failed), oldest first.
+  ListRange<EndpointRevision> ListEndpointRevisions(const TenantId& tenant, const EndpointId& endpoint,
+                                                    ListOptions list = {}) const;
+  // The endpoint's replicas (serving copies, any revision) and where they run.
+  ListRange<Replica> ListEndpointReplicas(const TenantId& tenant, const EndpointId& endpoint,
+                                          ListOptions list = {}) const;
+
+  // Polls the endpoint as WaitForInstance polls an instance, until its phase is `phase` (see
+  // endpoint_phases; waiting for Deleting accepts Deleted too), and returns it then. Fails
+  // fast with FailedPrecondition("endpoint_failed", extras condition_type, condition_reason
+  // when a condition says why) when it reaches Failed, and with
+  // FailedPrecondition("endpoint_deleted") when it is being deleted and `phase` is not
+  // Deleting or Deleted; DeadlineExceeded("wait_timeout", extra `phase`: the last one seen)
+  // after options.timeout. With options.require_observed_generation the controllers must also
+  // have acted on the latest spec (status.observed_generation >= generation): use it after an
+  // update. Transient errors while polling do not end the wait.
+  StatusOr<Endpoint> WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
+                                     WaitOptions options = {}) const;
+  StatusOr<Endpoint> WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
+                                     std::chrono::milliseconds timeout) const;
+
+  // The endpoint's OpenAI-compatible chat call: POST {status.url}/v1/chat/completions
+  // (tenant-member or tenant-admin keys). The answer's text is simulated; `usage` counts the
+  // tokens (metered for the tenant) and `system_fingerprint` names the revision that answered.
+  // While the endpoint has no ready replica the server answers 503 with Retry-After — code
+  // "endpoint_scaled_to_zero" (this call wakes it up) or "endpoint_not_ready" — and the client
+  // retries within its retry policy and request_timeout (the automatic Idempotency-Key makes
+  // that safe), then returns Unavailable with that code. validation_failed for a bad request
+  // (no messages, a `model` that is not the endpoint's, stream: true).
+  StatusOr<ChatCompletion> CreateChatCompletion(const TenantId& tenant, const EndpointId& endpoint,
+                                                const ChatCompletionRequest& request) const;
+
+  // Operators, the simulated driver only: the load the sim reports for an endpoint on top of
+  // its real requests (concurrency, requests_per_second, for duration_seconds or until
+  // cleared) and revisions whose replicas crash while loading. Returns the profile with
+  // `until` set when it has a duration. Replaces any earlier profile. NotFound for an unknown
+  // endpoint.
+  StatusOr<SimEndpointProfile> SetSimEndpointProfile(const EndpointId& endpoint,
+                                                     const SimEndpointProfile& profile) const;
+  // Ends the endpoint's simulated load and failures; OK when it had none.
+  Status ClearSimEndpointProfile(const EndpointId& endpoint) const;
 
   // ------------------------------------------------------------ the fleet (operators)
   // Nodes are named by their host name. Every call needs a platform-admin key

@@ -1,0 +1,183 @@
+// Open models (the catalog and tenants' custom models), inference endpoints with their
+// revisions and replicas, the endpoint waiter, the OpenAI-compatible chat call, and the
+// simulated traffic operators set.
+#include <algorithm>
+#include <thread>
+
+#include "client/client_impl.h"
+
+namespace gaon {
+
+using namespace client_internal;  // NOLINT: the call builders, in this file only
+
+namespace {
+
+std::vector<std::string> EndpointPath(const TenantId& tenant, const EndpointId& id, std::vector<std::string> rest = {}) {
+  std::vector<std::string> path = TenantPath(tenant, {"endpoints", id.str()});
+  path.insert(path.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  return path;
+}
+
+std::vector<std::string> SimEndpointPath(const EndpointId& id) { return {"v1", "admin", "sim", "endpoints", id.str()}; }
+
+std::string Json(const boost::json::value& v) { return boost::json::serialize(v); }
+
+// Why a Failed endpoint failed: its failure reason, and its most recent condition that is not
+// True.
+Status FailedEndpoint(const Endpoint& e) {
+  const Condition* why = nullptr;
+  for (const auto& c : e.status.conditions) {
+    if (c.status != "True" && (!why || c.last_transition_time >= why->last_transition_time)) why = &c;
+  }
+  std::string message = "endpoint " + e.id.str() + " failed";
+  if (e.status.failure_reason) message += ": " + *e.status.failure_reason;
+  if (!why) return FailedPrecondition(message, "endpoint_failed");
+  message += std::string(e.status.failure_reason ? " (" : ": ") + why->type + " " + why->reason +
+             (why->message.empty() ? "" : " — " + why->message) + (e.status.failure_reason ? ")" : "");
+  return FailedPrecondition(message, "endpoint_failed")
+      .WithExtra("condition_type", Json(boost::json::value(why->type)))
+      .WithExtra("condition_reason", Json(boost::json::value(why->reason)));
+}
+
+bool IsDeletionPhase(std::string_view phase) {
+  return phase == endpoint_phases::kDeleting || phase == endpoint_phases::kDeleted;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- models
+
+ListRange<Model> Client::ListModels(ModelFilter filter, ListOptions list) const {
+  internal::Query q = {{"runtime", std::move(filter.runtime)}, {"language", std::move(filter.language)}};
+  return PagedList<Model>(impl_, Get({"v1", "models"}, std::move(q)), list);
+}
+
+StatusOr<Model> Client::GetModel(const std::string& model) const {
+  return Fetch<Model>(*impl_, Get({"v1", "models", model}));
+}
+
+StatusOr<Model> Client::CreateModel(const ModelCreate& model) const {
+  return Fetch<Model>(*impl_, Post({"v1", "admin", "models"}, RequestBody(model)));
+}
+
+StatusOr<Model> Client::UpdateModel(const std::string& model, const ModelPatch& patch) const {
+  return Fetch<Model>(*impl_, Patch({"v1", "admin", "models", model}, RequestBody(patch), std::nullopt));
+}
+
+StatusOr<Model> Client::CreateCustomModel(const TenantId& tenant, const Model& model) const {
+  return Fetch<Model>(*impl_, Post(TenantPath(tenant, {"models"}), RequestBody(model)));
+}
+
+ListRange<Model> Client::ListCustomModels(const TenantId& tenant, ListOptions list) const {
+  return PagedList<Model>(impl_, Get(TenantPath(tenant, {"models"})), list);
+}
+
+StatusOr<Model> Client::GetCustomModel(const TenantId& tenant, const ModelId& model) const {
+  return Fetch<Model>(*impl_, Get(TenantPath(tenant, {"models", model.str()})));
+}
+
+Status Client::DeleteCustomModel(const TenantId& tenant, const ModelId& model) const {
+  return FetchNothing(*impl_, Delete(TenantPath(tenant, {"models", model.str()})));
+}
+
+// ---------------------------------------------------------------- endpoints
+
+StatusOr<Endpoint> Client::CreateEndpoint(const TenantId& tenant, const Endpoint& endpoint) const {
+  return Fetch<Endpoint>(*impl_, Post(TenantPath(tenant, {"endpoints"}), RequestBody(endpoint)));
+}
+
+ListRange<Endpoint> Client::ListEndpoints(const TenantId& tenant, EndpointFilter filter, ListOptions list) const {
+  internal::Query q = {{"label_selector", std::move(filter.label_selector)}, {"phase", std::move(filter.phase)}};
+  return PagedList<Endpoint>(impl_, Get(TenantPath(tenant, {"endpoints"}), std::move(q)), list);
+}
+
+StatusOr<Endpoint> Client::GetEndpoint(const TenantId& tenant, const EndpointId& endpoint) const {
+  return Fetch<Endpoint>(*impl_, Get(EndpointPath(tenant, endpoint)));
+}
+
+StatusOr<Endpoint> Client::UpdateEndpoint(const TenantId& tenant, const EndpointId& endpoint,
+                                          const EndpointPatch& patch,
+                                          std::optional<std::int64_t> if_match_version) const {
+  return Fetch<Endpoint>(*impl_, Patch(EndpointPath(tenant, endpoint), RequestBody(patch), if_match_version));
+}
+
+StatusOr<Endpoint> Client::DeleteEndpoint(const TenantId& tenant, const EndpointId& endpoint) const {
+  return Fetch<Endpoint>(*impl_, Delete(EndpointPath(tenant, endpoint)));
+}
+
+ListRange<EndpointRevision> Client::ListEndpointRevisions(const TenantId& tenant, const EndpointId& endpoint,
+                                                          ListOptions list) const {
+  return PagedList<EndpointRevision>(impl_, Get(EndpointPath(tenant, endpoint, {"revisions"})), list);
+}
+
+ListRange<Replica> Client::ListEndpointReplicas(const TenantId& tenant, const EndpointId& endpoint,
+                                                ListOptions list) const {
+  return PagedList<Replica>(impl_, Get(EndpointPath(tenant, endpoint, {"replicas"})), list);
+}
+
+StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
+                                           std::chrono::milliseconds timeout) const {
+  return WaitForEndpoint(tenant, endpoint, phase, WaitOptions{.timeout = timeout});
+}
+
+StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
+                                           WaitOptions options) const {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options.timeout;
+  auto interval = options.initial_interval;
+  std::string last_phase = "unknown";
+  Status last_error;
+  for (;;) {
+    StatusOr<Endpoint> e = GetEndpoint(tenant, endpoint);
+    if (e.ok()) {
+      last_phase = e->status.phase;
+      last_error = Status::Ok();
+      if (options.on_poll) options.on_poll(last_phase);
+      const bool current = !options.require_observed_generation || e->status.observed_generation >= e->generation;
+      // Deleting is a stage on the way to Deleted: a tombstone has been through it.
+      const bool reached = e->status.phase == phase ||
+                           (phase == endpoint_phases::kDeleting && e->status.phase == endpoint_phases::kDeleted);
+      if (reached && current) return e;
+      if (e->status.phase == endpoint_phases::kFailed && current) return FailedEndpoint(*e);
+      if (IsDeletionPhase(e->status.phase) && !IsDeletionPhase(phase)) {
+        return FailedPrecondition("endpoint " + endpoint.str() + " is " + e->status.phase + "; it will not become " +
+                                      std::string(phase),
+                                  "endpoint_deleted");
+      }
+    } else if (e.status().code() == StatusCode::kNotFound && phase == endpoint_phases::kDeleted) {
+      return e.status();  // purged: there is no tombstone left to return
+    } else if (!KeepPolling(e.status())) {
+      return e.status();
+    } else {
+      last_error = e.status();
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      std::string message = "endpoint " + endpoint.str() + " did not become " + std::string(phase) + " within " +
+                            std::to_string(options.timeout.count() / 1000.0).substr(0, 6) + " s; it is " + last_phase;
+      if (!last_error.ok()) message += " (last error: " + last_error.ToString() + ")";
+      return DeadlineExceeded(message, "wait_timeout").WithExtra("phase", Json(boost::json::value(last_phase)));
+    }
+    std::this_thread::sleep_for(std::min<Clock::duration>(interval, deadline - now));
+    interval = std::min(options.max_interval, std::chrono::milliseconds(interval.count() * 3 / 2));
+  }
+}
+
+StatusOr<ChatCompletion> Client::CreateChatCompletion(const TenantId& tenant, const EndpointId& endpoint,
+                                                      const ChatCompletionRequest& request) const {
+  return Fetch<ChatCompletion>(
+      *impl_, Post(EndpointPath(tenant, endpoint, {"v1", "chat", "completions"}), RequestBody(request)));
+}
+
+// ---------------------------------------------------------------- simulated traffic
+
+StatusOr<SimEndpointProfile> Client::SetSimEndpointProfile(const EndpointId& endpoint,
+                                                           const SimEndpointProfile& profile) const {
+  return Fetch<SimEndpointProfile>(*impl_, Put(SimEndpointPath(endpoint), RequestBody(profile)));
+}
+
+Status Client::ClearSimEndpointProfile(const EndpointId& endpoint) const {
+  return FetchNothing(*impl_, Delete(SimEndpointPath(endpoint)));
+}
+
+}  // namespace gaon
