@@ -25,6 +25,8 @@ void AddTenancyCommands(CLI::App& app, Context& ctx);
 void AddComputeCommands(CLI::App& app, Context& ctx);
 // nodes, sim
 void AddFleetCommands(CLI::App& app, Context& ctx);
+// models, endpoints, sim traffic (after AddFleetCommands: it joins the sim group)
+void AddInferenceCommands(CLI::App& app, Context& ctx);
 // api, login, config, whoami, status, version, completion
 void AddToolCommands(CLI::App& app, Context& ctx);
 

@@ -26,9 +26,11 @@ void Walk(const CLI::App& app, const std::string& path, std::vector<std::pair<st
   }
 }
 
-// Verbs whose argument is a resource id, and the groups whose `list -o name` gives the ids.
+// Verbs whose argument is a resource id, and the groups whose `list -o name` gives the ids
+// (`sim traffic` takes an endpoint, the other `sim` verbs a node).
 constexpr const char* kIdVerbs = "get|update|delete|stop|start|reboot|wait|events|suspend|resume|disable|enable|"
-                                 "revoke|remove|cordon|uncordon|drain|fail|recover|approve|deny|cancel";
+                                 "revoke|remove|cordon|uncordon|drain|fail|recover|approve|deny|cancel|"
+                                 "revisions|replicas|chat|traffic";
 
 std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
   std::ostringstream s;
@@ -51,7 +53,7 @@ std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  local verb=${cmdpath##* } rest=${cmdpath#_ }\n"
        "  local group=${rest%% *}\n"
        "  if [[ $cur != -* && $cmdpath == *\" \"*\" \"* && $verb =~ ^(" << kIdVerbs << ")$ ]]; then\n"
-       "    [[ $group == sim ]] && group=nodes\n"
+       "    [[ $group == sim ]] && { [[ $verb == traffic ]] && group=endpoints || group=nodes; }\n"
        "    COMPREPLY=($(compgen -W \"$(gaonctl \"$group\" list -o name 2>/dev/null)\" -- \"$cur\"))\n"
        "    return\n"
        "  fi\n"
@@ -88,7 +90,7 @@ std::string Zsh(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  esac\n"
        "  verb=${cmdpath##* }; rest=${cmdpath#_ }; group=${rest%% *}\n"
        "  if [[ ${words[CURRENT]} != -* && $cmdpath == *' '*' '* && $verb == (" << kIdVerbs << ") ]]; then\n"
-       "    [[ $group == sim ]] && group=nodes\n"
+       "    [[ $group == sim ]] && { [[ $verb == traffic ]] && group=endpoints || group=nodes; }\n"
        "    compadd -- ${(f)\"$(gaonctl $group list -o name 2>/dev/null)\"}\n"
        "    return\n"
        "  fi\n"

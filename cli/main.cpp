@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   AddTenancyCommands(app, ctx);
   AddComputeCommands(app, ctx);
   AddFleetCommands(app, ctx);
+  AddInferenceCommands(app, ctx);
   AddToolCommands(app, ctx);
 
   try {
