@@ -174,6 +174,17 @@ TEST_CASE("a create whose answer is lost while gaond restarts is retried with it
   });
   const auto created = sdk.CreateInstance(Tid(tid), InstanceRequest("once"));
   restarter.join();
+  if (!created.ok()) {
+    // What each attempt saw, and what the restarted gaond logged: a hang here once happened in
+    // CI only (a 60 s deadline exhausted) and must be explainable from the test's output.
+    std::lock_guard lock(attempts.m);
+    for (const auto& a : attempts.all) {
+      UNSCOPED_INFO("attempt " << a.attempt << " " << a.method << " " << a.target << " -> " << a.http_status << " "
+                               << a.status.ToString() << " after " << a.duration.count() << " us, backoff "
+                               << a.backoff.count() << " ms");
+    }
+    UNSCOPED_INFO("restarted gaond's log:\n" << c->gaond().Log());
+  }
   const Instance i = Ok(created);
   CHECK(proxy.lost());
 
