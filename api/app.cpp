@@ -304,7 +304,7 @@ struct App::Impl {
     }
 
     ASSIGN_OR_RETURN(http::HttpResponse res, route.handler(ctx));
-    if (route.mutating() || ctx.principal.platform_admin) {
+    if ((route.mutating() && route.options.audited) || ctx.principal.platform_admin) {
       RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, res.status, SuccessChain(ctx))));
     }
     if (idempotency_key && res.status < 400) {

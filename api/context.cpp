@@ -41,6 +41,13 @@ StatusOr<std::optional<std::int64_t>> RequestContext::IfMatch() const {
   return std::optional<std::int64_t>(n);
 }
 
+Status RequestContext::CheckIfMatch(const std::string& what, std::int64_t version) const {
+  ASSIGN_OR_RETURN(auto if_match, IfMatch());
+  if (!if_match || *if_match == version) return Status::Ok();
+  return FailedPrecondition(what + " is at version " + std::to_string(version) + ", not " + std::to_string(*if_match),
+                            "precondition_failed");
+}
+
 StatusOr<storage::ListQuery> RequestContext::ListParams(Labels labels) const {
   storage::ListQuery q;
   if (auto size = request.Query("page_size")) {

@@ -78,6 +78,9 @@ struct RequestContext {
 
   // If-Match as a resource version: nullopt when absent or "*". 400 when malformed.
   StatusOr<std::optional<std::int64_t>> IfMatch() const;
+  // OK when If-Match is absent or names `version`; else 412 precondition_failed naming
+  // `what` ("instance inst_…") and both versions.
+  Status CheckIfMatch(const std::string& what, std::int64_t version) const;
   // page_size (1..1000, default 50), page_token and — for lists of labelled resources —
   // label_selector (elsewhere it is refused rather than silently ignored).
   enum class Labels { kNone, kFilter };

@@ -34,6 +34,7 @@ const std::unordered_map<std::string, int>& ReasonStatus() {
       {"precondition_failed", 412},     {"idempotency_key_reused", 422}, {"payload_too_large", 413},
       {"header_too_large", 431},        {"method_not_allowed", 405},     {"unsupported_media_type", 415},
       {"not_acceptable", 406},          {"precondition_required", 428},
+      {"artifact_outside_jurisdiction", 422}, {"artifact_not_in_object_storage", 422},
   };
   return m;
 }
@@ -48,6 +49,11 @@ std::string Title(const Status& s, int http) {
       {"quota_exceeded", "Quota exceeded"},
       {"tenant_suspended", "Tenant suspended"},
       {"residency_violation", "Data residency violation"},
+      {"artifact_outside_jurisdiction", "Artifact outside the tenant's jurisdiction"},
+      {"artifact_not_in_object_storage", "Artifact not in the region's object storage"},
+      {"endpoint_scaled_to_zero", "Endpoint scaled to zero"},
+      {"endpoint_not_ready", "Endpoint not ready"},
+      {"model_in_use", "Model in use"},
       {"rate_limited", "Too many requests"},
       {"precondition_failed", "Precondition failed"},
       {"idempotency_key_reused", "Idempotency key reused"},

@@ -41,6 +41,10 @@ struct RouteOptions {
   // The handler opens its own transactions (readiness, streams): the pipeline authenticates
   // in a short transaction of its own and calls the handler with no `tx`.
   bool own_transaction = false;
+  // Mutations write an audit event. Off for the inference data plane (an endpoint's chat
+  // completions): those calls are metered as usage events, and an audit event per inference
+  // request would drown the log.
+  bool audited = true;
 };
 
 struct Route {

@@ -111,6 +111,30 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"POST",   "/v1/admin/sim/nodes/{node}:fail",           P::kPlatformAdmin, "sim.fail_node",    SimFailNode()});
   r.Add({"POST",   "/v1/admin/sim/nodes/{node}:recover",        P::kPlatformAdmin, "sim.recover_node", SimRecoverNode()});
 
+  // Open models: the catalog (operators edit it) and tenants' own.
+  r.Add({"GET",    "/v1/models",                                P::kAuthenticated, "models.list",       ListModels()});
+  r.Add({"GET",    "/v1/models/{model}",                        P::kAuthenticated, "models.get",        GetModel()});
+  r.Add({"POST",   "/v1/admin/models",                          P::kPlatformAdmin, "models.create",     CreateModel()});
+  r.Add({"PATCH",  "/v1/admin/models/{model}",                  P::kPlatformAdmin, "models.update",     PatchModel()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/models",               P::kTenantWrite,   "custom_models.create", CreateCustomModel(s)});
+  r.Add({"GET",    "/v1/tenants/{tenant}/models",               P::kTenantRead,    "custom_models.list",   ListCustomModels()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/models/{model}",       P::kTenantRead,    "custom_models.get",    GetCustomModel()});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/models/{model}",       P::kTenantWrite,   "custom_models.delete", DeleteCustomModel()});
+
+  // Inference endpoints, and the OpenAI-compatible data plane at each endpoint's URL (metered
+  // as usage events, not audited; a chat completion is not replayable, so no Idempotency-Key).
+  const RouteOptions data_plane{.idempotent = false, .audited = false};
+  r.Add({"POST",   "/v1/tenants/{tenant}/endpoints",                       P::kTenantWrite, "endpoints.create",    CreateEndpoint(s)});
+  r.Add({"GET",    "/v1/tenants/{tenant}/endpoints",                       P::kTenantRead,  "endpoints.list",      ListEndpoints(s)});
+  r.Add({"GET",    "/v1/tenants/{tenant}/endpoints/{endpoint}",            P::kTenantRead,  "endpoints.get",       GetEndpoint(s)});
+  r.Add({"PATCH",  "/v1/tenants/{tenant}/endpoints/{endpoint}",            P::kTenantWrite, "endpoints.update",    PatchEndpoint(s)});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/endpoints/{endpoint}",            P::kTenantWrite, "endpoints.delete",    DeleteEndpoint(s)});
+  r.Add({"GET",    "/v1/tenants/{tenant}/endpoints/{endpoint}/revisions",  P::kTenantRead,  "endpoints.revisions", ListEndpointRevisions()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/endpoints/{endpoint}/replicas",   P::kTenantRead,  "endpoints.replicas",  ListEndpointReplicas()});
+  r.Add({"POST",   "/v1/tenants/{tenant}/endpoints/{endpoint}/v1/chat/completions", P::kTenantWrite, "endpoints.chat", ChatCompletions(), E::kWorker, data_plane});
+  r.Add({"PUT",    "/v1/admin/sim/endpoints/{endpoint}",           P::kPlatformAdmin, "sim.set_traffic",   SetSimEndpointTraffic()});
+  r.Add({"DELETE", "/v1/admin/sim/endpoints/{endpoint}",           P::kPlatformAdmin, "sim.clear_traffic", ClearSimEndpointTraffic()});
+
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});
   // clang-format on

@@ -69,6 +69,18 @@ void Validator::Currency(const std::string& field, const std::string& v) {
   Require(CurrencyMinorUnits(v).has_value(), field, "invalid", "must be an ISO 4217 currency code such as KRW");
 }
 
+void Validator::MergeLabels(const boost::json::object& patch, gaon::Labels& labels) {
+  for (const auto& [k, val] : patch) {
+    if (val.is_null()) {
+      labels.erase(std::string(k));
+    } else if (val.is_string()) {
+      labels[std::string(k)] = std::string(val.get_string());
+    } else {
+      Require(false, "labels." + std::string(k), "invalid_type", "must be a string, or null to remove it");
+    }
+  }
+}
+
 void Validator::Labels(const std::string& field, const gaon::Labels& labels) {
   Require(labels.size() <= 64, field, "too_many", "may have at most 64 labels");
   for (const auto& [k, v] : labels) {

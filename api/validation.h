@@ -27,6 +27,9 @@ class Validator {
   void Country(const std::string& field, const std::string& value);
   void Currency(const std::string& field, const std::string& value);
   void Labels(const std::string& field, const gaon::Labels& labels);
+  // Applies a JSON merge patch of labels (a string sets one, null removes it) to `labels`;
+  // any other value is a violation. The result still needs Labels().
+  void MergeLabels(const boost::json::object& patch, gaon::Labels& labels);
   void Length(const std::string& field, const std::string& value, std::size_t max);
   void Password(const std::string& field, const std::string& value);
 

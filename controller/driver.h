@@ -50,6 +50,39 @@ struct Machine {
   bool host_down = false;             // its host does not answer
 };
 
+// An inference replica: one copy of a model server on `node`, idempotent by its id.
+struct ReplicaSpec {
+  std::string id;  // rep_…
+  TenantId tenant;
+  std::string endpoint;
+  int revision = 0;
+  std::string node;
+  std::string model;
+  std::int64_t parameters_millions = 0;  // load time grows with the model
+  std::string runtime;
+  std::string runtime_version;
+  std::vector<std::string> runtime_args;
+  int gpus = 0;
+};
+
+enum class ReplicaState { kAbsent, kLoading, kReady, kFailed };
+
+struct ReplicaObservation {
+  std::string id;
+  ReplicaState state = ReplicaState::kAbsent;
+  std::string node;
+  Timestamp ready_at{};                // when loading completes (or completed)
+  std::optional<std::string> failure;  // why it is kFailed
+  bool host_down = false;
+};
+
+// The load one ready replica carries now.
+struct ReplicaLoad {
+  std::string id;
+  std::int64_t concurrency = 0;          // requests in flight
+  std::int64_t requests_per_second = 0;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -66,6 +99,14 @@ class Driver {
   virtual StatusOr<std::vector<Machine>> List() = 0;
   // Inventory and health of the hosts.
   virtual StatusOr<std::vector<FleetHost>> Hosts() = 0;
+
+  // Inference replicas: start one (it loads its model, then reports ready), see where it is,
+  // remove it. Same contract as machines: idempotent by id, quick, Unavailable to retry.
+  virtual StatusOr<ReplicaObservation> CreateReplica(const ReplicaSpec& spec) = 0;
+  virtual StatusOr<ReplicaObservation> DescribeReplica(const std::string& id) = 0;
+  virtual Status DeleteReplica(const std::string& id) = 0;
+  // The load each ready replica of `endpoint` reports now.
+  virtual StatusOr<std::vector<ReplicaLoad>> EndpointLoad(const std::string& endpoint) = 0;
 };
 
 }  // namespace gaon::controller

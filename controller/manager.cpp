@@ -25,20 +25,29 @@ Manager::Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& drive
       holder_(HolderName()),
       leader_gauge_(metrics.AddGauge("gaon_controller_leader", "1 while this replica holds the controllers' lease.", {})
                         .With({})),
+      controller_metrics_(ControllerMetrics::Register(metrics)),
       instances_(db, driver, [this] { return CurrentFence(); }, [this] { scheduler_.Kick(); }),
       instance_controller_(instances_, config.workers, config.resync_interval, config.retry_max_delay,
-                           ControllerMetrics::Register(metrics)),
-      scheduler_(db, config.schedule_batch, [this](const std::string& key) { instance_controller_.Enqueue(key); }),
+                           controller_metrics_),
+      endpoints_(db, driver, config, [this] { return CurrentFence(); }, [this] { scheduler_.Kick(); }),
+      endpoint_controller_(endpoints_, config.workers, config.resync_interval, config.retry_max_delay,
+                           controller_metrics_),
+      scheduler_(db, config.schedule_batch, [this](const std::string& key) { instance_controller_.Enqueue(key); },
+                 [this](const std::string& key) { endpoint_controller_.Enqueue(key); }),
       fleet_(db, driver, std::min<std::chrono::milliseconds>(config.node_timeout / 3, std::chrono::seconds(3)),
              config.node_timeout, [this](const std::string& key) { instance_controller_.Enqueue(key); },
              [this] { scheduler_.Kick(); }) {
   feed.Subscribe([this](const storage::ChangeNotice& n) {
-    if (!leading() || n.from_controller || n.kind != "instance") return;
-    instance_controller_.Enqueue(n.tenant + "/" + n.resource_id);
+    if (!leading() || n.from_controller) return;
+    if (n.kind == "instance") instance_controller_.Enqueue(n.tenant + "/" + n.resource_id);
+    if (n.kind == "endpoint") endpoint_controller_.Enqueue(n.tenant + "/" + n.resource_id);
   });
   feed.OnConnection([this](bool up) {
     // Notices may have been missed while the feed was down: look at everything again.
-    if (up && leading()) instance_controller_.ResyncNow();
+    if (up && leading()) {
+      instance_controller_.ResyncNow();
+      endpoint_controller_.ResyncNow();
+    }
   });
 }
 
@@ -66,10 +75,12 @@ void Manager::Lead(std::int64_t token) {
   fleet_.Start(CurrentFence());
   scheduler_.Start(CurrentFence());
   instance_controller_.Start();
+  endpoint_controller_.Start();
 }
 
 void Manager::Follow() {
   if (!leading()) return;
+  endpoint_controller_.Stop();
   instance_controller_.Stop();
   scheduler_.Stop();
   fleet_.Stop();

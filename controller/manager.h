@@ -20,6 +20,7 @@
 
 #include "controller/controller.h"
 #include "controller/driver.h"
+#include "controller/endpoint_reconciler.h"
 #include "controller/fleet_monitor.h"
 #include "controller/instance_reconciler.h"
 #include "controller/scheduler.h"
@@ -53,8 +54,11 @@ class Manager {
   const std::string holder_;
   std::atomic<std::int64_t> token_{0};
   Gauge* leader_gauge_;
+  ControllerMetrics controller_metrics_;  // shared by every kind (labelled by kind)
   InstanceReconciler instances_;
   Controller instance_controller_;
+  EndpointReconciler endpoints_;
+  Controller endpoint_controller_;
   Scheduler scheduler_;
   FleetMonitor fleet_;
   std::mutex mu_;

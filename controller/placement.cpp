@@ -4,36 +4,48 @@
 
 namespace gaon::controller {
 
-bool Fits(const storage::QueuedInstance& q, const storage::FreeNode& n) {
-  return n.gpu_type == q.gpu_type && (!q.zone || *q.zone == n.zone) && n.free_gpus >= q.gpus &&
-         n.free_vcpus >= q.vcpus && n.free_memory_gib >= q.memory_gib;
+Demand DemandOf(const storage::QueuedInstance& q) {
+  return {q.tenant.str(), q.gpu_type, q.zone, q.gpus, q.vcpus, q.memory_gib};
+}
+
+bool Fits(const Demand& d, const storage::FreeNode& n) {
+  return n.gpu_type == d.gpu_type && (!d.zone || *d.zone == n.zone) && n.free_gpus >= d.gpus &&
+         n.free_vcpus >= d.vcpus && n.free_memory_gib >= d.memory_gib;
+}
+
+const storage::FreeNode* PlaceOne(const Demand& d, std::vector<storage::FreeNode>& nodes, Spread& spread) {
+  storage::FreeNode* best = nullptr;
+  std::tuple<int, int, int, std::string> best_score;
+  for (auto& n : nodes) {
+    if (!Fits(d, n)) continue;
+    const auto it = spread.find({n.id, d.group});
+    const int same = it == spread.end() ? 0 : it->second;
+    const int empty = n.free_gpus == n.gpus ? 1 : 0;
+    const auto score = d.spread_first ? std::make_tuple(same, empty, n.free_gpus - d.gpus, n.id)
+                                      : std::make_tuple(empty, same, n.free_gpus - d.gpus, n.id);
+    if (!best || score < best_score) {
+      best = &n;
+      best_score = score;
+    }
+  }
+  if (!best) return nullptr;
+  best->free_gpus -= d.gpus;
+  best->free_vcpus -= d.vcpus;
+  best->free_memory_gib -= d.memory_gib;
+  ++spread[{best->id, d.group}];
+  return best;
 }
 
 PlacementPlan PlanPlacements(const std::vector<storage::QueuedInstance>& queue, std::vector<storage::FreeNode>& nodes,
-                             std::map<std::pair<std::string, std::string>, int> spread) {
+                             Spread spread) {
   PlacementPlan plan;
   for (const auto& q : queue) {
-    storage::FreeNode* best = nullptr;
-    std::tuple<bool, int, int, std::string> best_score;
-    for (auto& n : nodes) {
-      if (!Fits(q, n)) continue;
-      const auto it = spread.find({n.id, q.tenant.str()});
-      const auto score = std::make_tuple(n.free_gpus == n.gpus, it == spread.end() ? 0 : it->second,
-                                         n.free_gpus - q.gpus, n.id);
-      if (!best || score < best_score) {
-        best = &n;
-        best_score = score;
-      }
-    }
-    if (!best) {
+    const storage::FreeNode* node = PlaceOne(DemandOf(q), nodes, spread);
+    if (!node) {
       plan.unplaced.push_back(q);
       continue;
     }
-    best->free_gpus -= q.gpus;
-    best->free_vcpus -= q.vcpus;
-    best->free_memory_gib -= q.memory_gib;
-    ++spread[{best->id, q.tenant.str()}];
-    plan.placed.push_back({q.tenant, q.id, q.resource_version, best->id, best->zone});
+    plan.placed.push_back({q.tenant, q.id, q.resource_version, node->id, node->zone});
   }
   return plan;
 }

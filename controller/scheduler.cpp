@@ -5,6 +5,7 @@
 #include "controller/placement.h"
 #include "core/log.h"
 #include "storage/catalog.h"
+#include "storage/endpoints.h"
 #include "storage/fleet.h"
 
 namespace gaon::controller {
@@ -18,14 +19,14 @@ storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector
   storage::Unplaceable u{q.tenant, q.id, q.resource_version, {}, {}};
   std::set<std::string> zones;
   for (const auto& n : room) {
-    storage::QueuedInstance anywhere = q;
+    Demand anywhere = DemandOf(q);
     anywhere.zone.reset();
     if (Fits(anywhere, n)) zones.insert(n.zone);
   }
   u.hints.zones.assign(zones.begin(), zones.end());
   for (const auto& t : types) {
     if (t.id == q.instance_type || t.gpu_type != q.gpu_type || !t.available) continue;
-    storage::QueuedInstance other = q;
+    Demand other = DemandOf(q);
     other.gpus = t.gpu_count;
     other.vcpus = t.vcpus;
     other.memory_gib = t.memory_gib;
@@ -57,8 +58,9 @@ storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector
 
 }  // namespace
 
-Scheduler::Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed)
-    : db_(db), batch_(batch), on_placed_(std::move(on_placed)) {}
+Scheduler::Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed,
+                     std::function<void(const std::string&)> on_replicas_placed)
+    : db_(db), batch_(batch), on_placed_(std::move(on_placed)), on_replicas_placed_(std::move(on_replicas_placed)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -100,6 +102,50 @@ void Scheduler::Loop(storage::Fence fence) {
 }
 
 StatusOr<int> Scheduler::RunPass(const storage::Fence& fence) {
+  ASSIGN_OR_RETURN(int instances, PlaceInstances(fence));
+  ASSIGN_OR_RETURN(int replicas, PlaceReplicas(fence));
+  return instances + replicas;
+}
+
+StatusOr<int> Scheduler::PlaceReplicas(const storage::Fence& fence) {
+  std::vector<std::string> endpoints;
+  int placed = 0;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "scheduler.replicas"}, [&](storage::Tx& tx) -> Status {
+    endpoints.clear();
+    placed = 0;
+    storage::CheckFence(tx, fence);
+    ASSIGN_OR_RETURN(auto queue, storage::ReplicaPlacementQueue(tx, batch_));
+    if (queue.empty()) return Status::Ok();
+    std::set<std::string> gpu_types, endpoints_waiting;
+    for (const auto& q : queue) {
+      gpu_types.insert(q.gpu_type);
+      endpoints_waiting.insert(q.endpoint.str());
+    }
+    ASSIGN_OR_RETURN(auto nodes, storage::LockNodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
+    ASSIGN_OR_RETURN(auto spread, storage::ReplicaSpread(tx, {endpoints_waiting.begin(), endpoints_waiting.end()}));
+    std::vector<storage::ReplicaPlacement> placements;
+    std::vector<std::pair<storage::ReplicaRecord, std::string>> unplaced;
+    for (const auto& q : queue) {
+      const Demand d{q.endpoint.str(), q.gpu_type, q.requested_zone, q.gpus, q.vcpus, q.memory_gib, true};
+      if (const storage::FreeNode* n = PlaceOne(d, nodes, spread)) {
+        placements.push_back({q.tenant, q.id, n->id, n->zone});
+      } else {
+        unplaced.emplace_back(q, "waiting for capacity: no Ready " + q.gpu_type + " host" +
+                                     (q.requested_zone ? " in " + *q.requested_zone : std::string()) + " has " +
+                                     std::to_string(q.gpus) + " free GPUs now");
+      }
+    }
+    ASSIGN_OR_RETURN(endpoints, storage::PlaceReplicas(tx, placements));
+    placed = static_cast<int>(placements.size());
+    return storage::NoteUnplacedReplicas(tx, unplaced);
+  }));
+  if (on_replicas_placed_) {
+    for (const auto& key : endpoints) on_replicas_placed_(key);
+  }
+  return placed;
+}
+
+StatusOr<int> Scheduler::PlaceInstances(const storage::Fence& fence) {
   std::vector<Instance> placed;
   RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "scheduler.pass"}, [&](storage::Tx& tx) -> Status {
     placed.clear();

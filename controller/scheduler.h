@@ -1,4 +1,5 @@
-// Scheduler: places waiting instances on nodes, in passes, on the leader only.
+// Scheduler: places waiting instances and endpoint replicas on nodes, in passes, on the leader
+// only.
 //
 // A pass is one transaction: it reads the queue in fair order (storage::PlacementQueue), locks
 // the Ready nodes with room (FOR UPDATE), plans (controller/placement.h) and books every
@@ -24,21 +25,26 @@ namespace gaon::controller {
 
 class Scheduler {
  public:
-  // `on_placed` gets the key ("<tenant>/<instance>") of every instance placed, after commit.
-  Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed);
+  // `on_placed` gets the key ("<tenant>/<instance>") of every instance placed, after commit;
+  // `on_replicas_placed` the key ("<tenant>/<endpoint>") of every endpoint whose replicas were.
+  Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed,
+            std::function<void(const std::string&)> on_replicas_placed = {});
   ~Scheduler();
   void Start(storage::Fence fence);
   void Stop();
   void Kick();
-  // One pass; returns how many instances it placed.
+  // One pass; returns how many instances and endpoint replicas it placed.
   StatusOr<int> RunPass(const storage::Fence& fence);
 
  private:
   void Loop(storage::Fence fence);
+  StatusOr<int> PlaceInstances(const storage::Fence& fence);
+  // Endpoint replicas go by the same rules, after the instances, in their own transaction.
+  StatusOr<int> PlaceReplicas(const storage::Fence& fence);
 
   storage::Database& db_;
   const int batch_;
-  std::function<void(const std::string&)> on_placed_;
+  std::function<void(const std::string&)> on_placed_, on_replicas_placed_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool kicked_ = false;

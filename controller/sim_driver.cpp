@@ -199,4 +199,115 @@ StatusOr<std::vector<FleetHost>> SimDriver::Hosts() {
   return out;
 }
 
+std::optional<Timestamp> SimDriver::CrashTime(Timestamp ready_at) {
+  if (config_.replica_crash_interval.count() <= 0) return std::nullopt;
+  std::lock_guard lock(rng_mu_);
+  std::exponential_distribution<double> d(1.0 / static_cast<double>(config_.replica_crash_interval.count()));
+  return ready_at + std::chrono::milliseconds(static_cast<std::int64_t>(d(rng_)) + 1);
+}
+
+namespace {
+
+ReplicaObservation Observe(const storage::SimReplica& r, Timestamp now) {
+  ReplicaObservation o;
+  o.id = r.id;
+  o.node = r.node;
+  o.ready_at = r.ready_at;
+  o.host_down = !r.host_healthy;
+  if (o.host_down) {
+    o.state = ReplicaState::kFailed;
+    o.failure = "host " + r.node + " does not answer";
+  } else if (r.fails_at && now >= *r.fails_at) {
+    o.state = ReplicaState::kFailed;
+    o.failure = r.failure;
+  } else {
+    o.state = now >= r.ready_at ? ReplicaState::kReady : ReplicaState::kLoading;
+  }
+  return o;
+}
+
+}  // namespace
+
+StatusOr<ReplicaObservation> SimDriver::CreateReplica(const ReplicaSpec& spec) {
+  ReplicaObservation out;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "sim.create_replica"}, [&](storage::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto existing, storage::GetSimReplica(tx, spec.id));
+    if (existing) {  // created before: idempotent
+      out = Observe(*existing, Now());
+      return Status::Ok();
+    }
+    const bool known = std::any_of(fleet_.begin(), fleet_.end(), [&](const FleetHost& h) { return h.id == spec.node; });
+    if (!known) return InvalidArgument("the fleet has no host " + spec.node, "unknown_host");
+    ASSIGN_OR_RETURN(auto health, storage::SimNodeHealth(tx));
+    if (health.count(spec.node) && !health[spec.node]) return HostDown(spec.node);
+    const auto start = Draw(config_.replica_start_time);
+    const auto load = std::chrono::milliseconds(config_.model_load_time_per_billion.count() *
+                                                spec.parameters_millions / 1000);
+    const Timestamp now = Now();
+    storage::SimReplica r;
+    r.id = spec.id;
+    r.endpoint = spec.endpoint;
+    r.revision = spec.revision;
+    r.node = spec.node;
+    r.ready_at = now + std::chrono::duration_cast<std::chrono::microseconds>(start + load);
+    ASSIGN_OR_RETURN(auto traffic, storage::GetSimTraffic(tx, spec.endpoint));
+    const bool failing = traffic && std::find(traffic->failing_revisions.begin(), traffic->failing_revisions.end(),
+                                              spec.revision) != traffic->failing_revisions.end();
+    if (failing) {
+      r.fails_at = now + std::chrono::duration_cast<std::chrono::microseconds>(start + load / 2);
+      r.failure = "simulated: the model server exited while loading " + spec.model +
+                  " (torch.OutOfMemoryError: CUDA out of memory)";
+    } else if (auto crash = CrashTime(r.ready_at)) {
+      r.fails_at = *crash;
+      r.failure = "simulated: the model server crashed (CUDA error: an illegal memory access was encountered)";
+    }
+    ASSIGN_OR_RETURN(auto stored, storage::InsertSimReplica(tx, r));
+    out = Observe(stored, now);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+StatusOr<ReplicaObservation> SimDriver::DescribeReplica(const std::string& id) {
+  ReplicaObservation out;
+  out.id = id;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .read_only = true, .defer_commit = true, .name = "sim.describe_replica"},
+                               [&](storage::Tx& tx) -> Status {
+                                 ASSIGN_OR_RETURN(auto r, storage::GetSimReplica(tx, id));
+                                 if (r) out = Observe(*r, Now());
+                                 return Status::Ok();
+                               }));
+  return out;
+}
+
+Status SimDriver::DeleteReplica(const std::string& id) {
+  return db_.Transact({.platform = true, .name = "sim.delete_replica"},
+                      [&](storage::Tx& tx) { return storage::DeleteSimReplica(tx, id); });
+}
+
+StatusOr<std::vector<ReplicaLoad>> SimDriver::EndpointLoad(const std::string& endpoint) {
+  std::vector<ReplicaLoad> out;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .read_only = true, .defer_commit = true, .name = "sim.endpoint_load"},
+                               [&](storage::Tx& tx) -> Status {
+                                 out.clear();
+                                 ASSIGN_OR_RETURN(auto replicas, storage::SimReplicasOf(tx, endpoint));
+                                 ASSIGN_OR_RETURN(auto traffic, storage::GetSimTraffic(tx, endpoint));
+                                 const Timestamp now = Now();
+                                 for (const auto& r : replicas) {
+                                   if (Observe(r, now).state == ReplicaState::kReady) out.push_back({r.id, 0, 0});
+                                 }
+                                 if (out.empty() || !traffic || (traffic->until && now >= *traffic->until)) {
+                                   return Status::Ok();
+                                 }
+                                 const auto n = static_cast<std::int64_t>(out.size());
+                                 for (std::int64_t i = 0; i < n; ++i) {
+                                   out[i].concurrency = traffic->concurrency / n + (i < traffic->concurrency % n);
+                                   out[i].requests_per_second =
+                                       traffic->requests_per_second / n + (i < traffic->requests_per_second % n);
+                                 }
+                                 return Status::Ok();
+                               }));
+  return out;
+}
+
 }  // namespace gaon::controller

@@ -6,6 +6,12 @@
 // state a call returns is the state at that moment. Provisioning fails at the configured
 // rate (Unavailable: the controller retries). Hosts an operator failed through the sim routes
 // stop reporting healthy; their machines report host_down.
+//
+// Inference replicas (storage::SimReplica) start, load their model — the time grows with the
+// model's size — and report ready; replicas of a revision the operator marked failing fail
+// half way through loading, and ready replicas crash at the configured mean interval. The
+// load an endpoint carries is the operator's traffic profile, spread evenly over its ready
+// replicas.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
@@ -36,10 +42,16 @@ class SimDriver final : public Driver {
   StatusOr<Machine> Describe(const std::string& id) override;
   StatusOr<std::vector<Machine>> List() override;
   StatusOr<std::vector<FleetHost>> Hosts() override;
+  StatusOr<ReplicaObservation> CreateReplica(const ReplicaSpec& spec) override;
+  StatusOr<ReplicaObservation> DescribeReplica(const std::string& id) override;
+  Status DeleteReplica(const std::string& id) override;
+  StatusOr<std::vector<ReplicaLoad>> EndpointLoad(const std::string& endpoint) override;
 
  private:
   std::chrono::milliseconds Draw(const DurationRange& range);
   bool Fails();
+  // When a replica that becomes ready at `ready_at` crashes (replica_crash_interval), if ever.
+  std::optional<Timestamp> CrashTime(Timestamp ready_at);
   // Runs `fn` on the machine `id` (absent: nullopt) in one transaction and returns what it
   // leaves, as a Machine.
   StatusOr<Machine> Mutate(const std::string& id,

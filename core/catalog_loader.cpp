@@ -63,6 +63,21 @@ StatusOr<Catalog> LoadCatalog(const std::string& path) {
     c.region.zones.push_back(zone);
   }
   if (c.region.zones.empty()) return Bad("region", "at least one zone is required");
+  std::set<std::string> store_ids;
+  for (const auto& o : region["object_storage"]) {
+    ObjectStorageLocation loc;
+    const std::string where = "object storage " + std::to_string(store_ids.size() + 1);
+    RETURN_IF_ERROR(Get(o, "id", &loc.id, where));
+    RETURN_IF_ERROR(CheckId(loc.id, where));
+    RETURN_IF_ERROR(Get(o, "uri_prefix", &loc.uri_prefix, where));
+    RETURN_IF_ERROR(Get(o, "jurisdiction", &loc.jurisdiction, where));
+    if (!IsCountryCode(loc.jurisdiction)) return Bad(where, "jurisdiction must be an ISO 3166-1 alpha-2 code");
+    if (loc.uri_prefix.find("://") == std::string::npos || loc.uri_prefix.back() != '/') {
+      return Bad(where, "uri_prefix must be a URI ending in '/' (s3://bucket/ or https://host/path/)");
+    }
+    if (!store_ids.insert(loc.id).second) return Bad(where, "duplicate object storage " + loc.id);
+    c.region.object_storage.push_back(loc);
+  }
 
   std::set<std::string> gpu_ids;
   for (const auto& g : root["gpu_types"]) {
@@ -121,10 +136,40 @@ StatusOr<Catalog> LoadCatalog(const std::string& path) {
     if (!image_ids.insert(im.id).second) return Bad(where, "duplicate id");
     c.images.push_back(im);
   }
+  std::set<std::string> model_ids;
+  for (const auto& n : root["models"]) {
+    Model m;
+    RETURN_IF_ERROR(Get(n, "id", &m.id, "models"));
+    const std::string where = "model " + m.id;
+    RETURN_IF_ERROR(CheckId(m.id, where));
+    RETURN_IF_ERROR(Get(n, "display_name", &m.display_name, where));
+    RETURN_IF_ERROR(Get(n, "publisher", &m.publisher, where));
+    RETURN_IF_ERROR(Get(n, "family", &m.family, where, false));
+    RETURN_IF_ERROR(Get(n, "parameters_millions", &m.parameters_millions, where));
+    RETURN_IF_ERROR(Get(n, "license", &m.license, where));
+    RETURN_IF_ERROR(Get(n, "languages", &m.languages, where, false));
+    RETURN_IF_ERROR(Get(n, "context_length", &m.context_length, where, false));
+    RETURN_IF_ERROR(Get(n, "min_gpu_memory_gib", &m.min_gpu_memory_gib, where));
+    RETURN_IF_ERROR(Get(n, "runtimes", &m.runtimes, where));
+    RETURN_IF_ERROR(Get(n, "default_runtime_args", &m.default_runtime_args, where, false));
+    RETURN_IF_ERROR(Get(n, "status", &m.status, where, false));
+    if (m.parameters_millions <= 0 || m.min_gpu_memory_gib <= 0) {
+      return Bad(where, "parameters_millions and min_gpu_memory_gib must be positive");
+    }
+    if (m.runtimes.empty()) return Bad(where, "runtimes must name at least one of vllm, tgi, triton");
+    for (const auto& r : m.runtimes) {
+      if (!IsModelRuntime(r)) return Bad(where, "unknown runtime " + r + " (vllm, tgi or triton)");
+    }
+    if (m.status != "available" && m.status != "deprecated") return Bad(where, "status must be available or deprecated");
+    if (!model_ids.insert(m.id).second) return Bad(where, "duplicate id");
+    c.models.push_back(m);
+  }
   if (c.gpu_types.empty() || c.instance_types.empty() || c.images.empty()) {
     return Bad(path, "gpu_types, instance_types and images must not be empty");
   }
   return c;
 }
+
+bool IsModelRuntime(std::string_view runtime) { return runtime == "vllm" || runtime == "tgi" || runtime == "triton"; }
 
 }  // namespace gaon

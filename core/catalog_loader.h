@@ -14,4 +14,7 @@ namespace gaon {
 // another region, or an instance type or image naming an unknown GPU type.
 StatusOr<Catalog> LoadCatalog(const std::string& path);
 
+// The inference runtimes Gaon knows: vllm, tgi, triton.
+bool IsModelRuntime(std::string_view runtime);
+
 }  // namespace gaon

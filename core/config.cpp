@@ -171,6 +171,10 @@ const std::vector<KeyDef>& Defs() {
     add("server.ready_file", "path", "",
         "When set, gaond writes its bound address (host:port) here once it accepts requests.",
         StringSetter(&Config::server, &ServerConfig::ready_file));
+    add("server.public_url", "url", "",
+        "How clients reach this API (e.g. https://api.gaon.example.kr), used in the URLs Gaon hands out such as "
+        "an endpoint's; empty: the scheme and Host header of the request.",
+        StringSetter(&Config::server, &ServerConfig::public_url));
     add("server.max_streams", "int", "256",
         "Most streamed responses (watches, exports) at once; more are answered 503.",
         IntSetter(&Config::server, &ServerConfig::max_streams, 1, 100000));
@@ -277,6 +281,18 @@ const std::vector<KeyDef>& Defs() {
         IntSetter(&Config::controller, &ControllerConfig::schedule_batch, 1, 10000));
     add("controller.driver", "one of: sim", "sim", "The driver that runs instances on GPU hosts.",
         EnumSetter(&Config::controller, &ControllerConfig::driver, {"sim"}));
+    add("controller.autoscale_interval", "duration", "2s", "How often a serving endpoint's load is sampled.",
+        DurationSetter(&Config::controller, &ControllerConfig::autoscale_interval, std::chrono::milliseconds(50)));
+    add("controller.autoscale_stable_window", "duration", "60s",
+        "The autoscaler's stable window: load is averaged over it, and it scales down only to the most replicas "
+        "any sample in it wanted.",
+        DurationSetter(&Config::controller, &ControllerConfig::autoscale_stable_window, std::chrono::milliseconds(100)));
+    add("controller.autoscale_panic_window", "duration", "6s",
+        "The autoscaler's panic window: when load averaged over it wants twice the ready replicas, it scales up at once.",
+        DurationSetter(&Config::controller, &ControllerConfig::autoscale_panic_window, std::chrono::milliseconds(50)));
+    add("controller.rollout_failure_limit", "int", "2",
+        "Replicas of a new endpoint revision that may fail to become ready before the rollout is rolled back.",
+        IntSetter(&Config::controller, &ControllerConfig::rollout_failure_limit, 1, 100));
     add("sim.fleet_file", "path", "",
         "YAML describing the simulated GPU hosts (deploy/fleet.yaml; relative to the config file); registered as nodes at start.",
         StringSetter(&Config::sim, &SimConfig::fleet_file));
@@ -287,6 +303,15 @@ const std::vector<KeyDef>& Defs() {
         RangeSetter(&SimConfig::boot_time));
     add("sim.failure_percent", "int", "0", "Percent of simulated provisioning attempts that fail.",
         IntSetter(&Config::sim, &SimConfig::failure_percent, 0, 100));
+    add("sim.replica_start_time", "duration range", "5s",
+        "How long a simulated inference runtime takes to start, before it loads the model's weights.",
+        RangeSetter(&SimConfig::replica_start_time));
+    add("sim.model_load_time_per_billion", "duration", "1s",
+        "How long a simulated replica takes to load each billion parameters of its model.",
+        DurationSetter(&Config::sim, &SimConfig::model_load_time_per_billion, std::chrono::milliseconds(0)));
+    add("sim.replica_crash_interval", "duration", "0s",
+        "Mean time between crashes of a simulated ready replica (exponentially distributed); 0s: never.",
+        DurationSetter(&Config::sim, &SimConfig::replica_crash_interval, std::chrono::milliseconds(0)));
     add("log.level", "one of: debug, info, warn, error", "info", "Least severe level written.",
         EnumSetter(&Config::log, &LogConfig::level, {"debug", "info", "warn", "error"}));
     add("log.access", "bool", "true", "Write one log line per HTTP request.",

@@ -34,6 +34,7 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds shutdown_timeout{15000};
   std::string ready_file;  // when set, the bound address is written here once listening
+  std::string public_url;  // how clients reach this API ("https://api.gaon.example.kr"); empty: the Host they used
   int max_streams = 256;   // concurrent streamed responses (watches, exports)
   std::chrono::milliseconds max_stream_duration{30 * 60 * 1000};
   TlsConfig tls;
@@ -90,6 +91,13 @@ struct ControllerConfig {
   std::chrono::milliseconds node_timeout{15000};        // heartbeat age that marks a node Down
   int schedule_batch = 500;                             // instances placed per scheduler transaction
   std::string driver = "sim";
+  // Endpoints (docs/endpoints.md): how often a serving endpoint's load is sampled, the
+  // windows the autoscaler averages it over, and how many replicas of a new revision may fail
+  // to become ready before the rollout is rolled back.
+  std::chrono::milliseconds autoscale_interval{2000};
+  std::chrono::milliseconds autoscale_stable_window{60000};
+  std::chrono::milliseconds autoscale_panic_window{6000};
+  int rollout_failure_limit = 2;
 };
 
 struct SimConfig {
@@ -97,6 +105,9 @@ struct SimConfig {
   DurationRange provision_time;                   // create → running
   DurationRange boot_time;                        // start / reboot → running
   int failure_percent = 0;                        // provisioning attempts that fail
+  DurationRange replica_start_time{std::chrono::seconds(5), std::chrono::seconds(5)};  // runtime start, before the weights load
+  std::chrono::milliseconds model_load_time_per_billion{1000};  // weight loading, per billion parameters
+  std::chrono::milliseconds replica_crash_interval{0};          // mean time between crashes of a ready replica; 0: never
 };
 
 struct LogConfig {

@@ -3,14 +3,16 @@
 #include <map>
 
 #include "storage/internal/rows.h"
+#include "storage/models.h"
 
 namespace gaon::storage {
 namespace {
 
 constexpr Sql kUpsertRegion{"catalog.upsert_region",
-                            "INSERT INTO regions (region_id, display_name, jurisdiction, time_zone) VALUES ($1, $2, $3, $4) "
-                            "ON CONFLICT (region_id) DO UPDATE SET display_name = excluded.display_name, jurisdiction = "
-                            "excluded.jurisdiction, time_zone = excluded.time_zone, updated_at = now()"};
+                            "INSERT INTO regions (region_id, display_name, jurisdiction, time_zone, object_storage) VALUES ($1, $2, "
+                            "$3, $4, $5::jsonb) ON CONFLICT (region_id) DO UPDATE SET display_name = excluded.display_name, "
+                            "jurisdiction = excluded.jurisdiction, time_zone = excluded.time_zone, object_storage = "
+                            "excluded.object_storage, updated_at = now()"};
 constexpr Sql kUpsertZone{"catalog.upsert_zone",
                           "INSERT INTO zones (zone_id, region_id, display_name, status) VALUES ($1, $2, $3, $4) "
                           "ON CONFLICT (zone_id) DO UPDATE SET display_name = excluded.display_name, status = "
@@ -38,7 +40,7 @@ constexpr Sql kUpsertImage{"catalog.upsert_image",
 
 constexpr Sql kRegion{"catalog.region",
                       "SELECT r.region_id, r.display_name, r.jurisdiction, r.time_zone, z.zone_id, z.display_name, "
-                      "z.status FROM regions r JOIN zones z ON z.region_id = r.region_id ORDER BY z.zone_id"};
+                      "z.status, r.object_storage::text FROM regions r JOIN zones z ON z.region_id = r.region_id ORDER BY z.zone_id"};
 constexpr Sql kGpuTypes{"catalog.gpu_types",
                         "SELECT gpu_type_id, display_name, vendor, architecture, memory_gib, interconnect, "
                         "array_to_json(mig_profiles)::text FROM gpu_types ORDER BY gpu_type_id"};
@@ -113,7 +115,8 @@ AvailabilityMap AvailabilityOf(Tx& tx, const std::optional<std::string>& type) {
 }  // namespace
 
 Status UpsertCatalog(Tx& tx, const Catalog& c) {
-  Exec(tx, kUpsertRegion, c.region.id, c.region.display_name, c.region.jurisdiction, c.region.time_zone);
+  Exec(tx, kUpsertRegion, c.region.id, c.region.display_name, c.region.jurisdiction, c.region.time_zone,
+       ToJsonText(c.region.object_storage));
   for (const auto& z : c.region.zones) Exec(tx, kUpsertZone, z.id, c.region.id, z.display_name, z.status);
   for (const auto& g : c.gpu_types) {
     Exec(tx, kUpsertGpu, g.id, g.display_name, g.vendor, g.architecture, g.memory_gib, g.interconnect,
@@ -123,6 +126,7 @@ Status UpsertCatalog(Tx& tx, const Catalog& c) {
     Exec(tx, kUpsertType, t.id, t.display_name, t.gpu_type, t.gpu_count, t.vcpus, t.memory_gib, t.local_nvme_gib,
          t.network_gbps, t.available);
   }
+  RETURN_IF_ERROR(SeedModels(tx, c.models));
   for (const auto& im : c.images) {
     Exec(tx, kUpsertImage, im.id, im.display_name, im.os, im.os_version, im.cuda_version, im.driver_version,
          TextArray(im.gpu_types), im.status);
@@ -139,6 +143,7 @@ StatusOr<Region> GetRegion(Tx& tx) {
   region.jurisdiction = r[0][2].c_str();
   region.time_zone = r[0][3].c_str();
   for (const auto& row : r) region.zones.push_back({row[4].c_str(), row[5].c_str(), row[6].c_str()});
+  region.object_storage = JsonList<ObjectStorageLocation>(r[0][7]);
   return region;
 }
 

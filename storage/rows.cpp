@@ -1,5 +1,6 @@
 #include "storage/internal/rows.h"
 
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -34,6 +35,13 @@ const Sql& Register(const std::string& name, const std::string& text) {
 }
 
 }  // namespace
+
+const std::string& KeepText(std::string text) {
+  static std::mutex mu;
+  static std::deque<std::string> kept;  // a deque never moves what it holds
+  std::lock_guard lock(mu);
+  return kept.emplace_back(std::move(text));
+}
 
 FilteredSql& FilteredSql::Add(std::string_view cond, std::optional<std::string> value) {
   ++bit_;

@@ -37,4 +37,34 @@ StatusOr<std::string> NextSimAddress(Tx& tx);
 StatusOr<std::map<std::string, bool>> SimNodeHealth(Tx& tx);
 Status SetSimNodeHealth(Tx& tx, const std::string& node, bool healthy);
 
+// ---------------------------------------------------------------- simulated inference replicas
+
+struct SimReplica {
+  std::string id;  // rep_…
+  std::string endpoint;
+  int revision = 0;
+  std::string node;
+  Timestamp ready_at{};              // loading completes
+  std::optional<Timestamp> fails_at;  // it fails then (a failing revision, or a crash)
+  std::optional<std::string> failure;
+  bool host_healthy = true;           // read only
+};
+// Inserts `r` unless its id exists; returns what is stored either way.
+StatusOr<SimReplica> InsertSimReplica(Tx& tx, const SimReplica& r);
+StatusOr<std::optional<SimReplica>> GetSimReplica(Tx& tx, const std::string& id);
+StatusOr<std::vector<SimReplica>> SimReplicasOf(Tx& tx, const std::string& endpoint);
+Status DeleteSimReplica(Tx& tx, const std::string& id);
+
+// The operator's traffic profile of an endpoint (gaon::SimEndpointProfile, with `until`).
+struct SimTraffic {
+  int concurrency = 0;
+  int requests_per_second = 0;
+  std::optional<Timestamp> until;
+  std::vector<int> failing_revisions;
+};
+StatusOr<std::optional<SimTraffic>> GetSimTraffic(Tx& tx, const std::string& endpoint);
+Status SetSimTraffic(Tx& tx, const std::string& endpoint, const SimTraffic& t);
+// NotFound when the endpoint had no profile.
+Status DeleteSimTraffic(Tx& tx, const std::string& endpoint);
+
 }  // namespace gaon::storage

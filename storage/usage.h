@@ -16,7 +16,7 @@ namespace gaon::storage {
 
 struct UsageOpen {
   TenantId tenant;
-  std::string resource_kind;  // "instance"
+  std::string resource_kind;  // "instance", "replica"
   std::string resource_id;
   int run = 0;                // the resource's count of entries into a consuming phase
   std::string sku;            // the instance type
@@ -27,6 +27,7 @@ struct UsageOpen {
   std::optional<std::string> zone;
   std::optional<std::string> node;
   Timestamp started_at{};
+  std::optional<std::string> parent;  // what it serves: a replica's endpoint
 };
 
 void OpenUsage(Tx& tx, const UsageOpen& u);

@@ -76,6 +76,28 @@ Handler RebootInstance();
 Handler DeleteInstance();
 Handler ListInstanceEvents();
 
+// models.cpp: the model catalog and tenants' custom models
+Handler ListModels();
+Handler GetModel();
+Handler CreateModel();
+Handler PatchModel();
+Handler CreateCustomModel(const Services& s);
+Handler ListCustomModels();
+Handler GetCustomModel();
+Handler DeleteCustomModel();
+
+// endpoints.cpp: inference endpoints, their data plane and simulated traffic
+Handler CreateEndpoint(const Services& s);
+Handler ListEndpoints(const Services& s);
+Handler GetEndpoint(const Services& s);
+Handler PatchEndpoint(const Services& s);
+Handler DeleteEndpoint(const Services& s);
+Handler ListEndpointRevisions();
+Handler ListEndpointReplicas();
+Handler ChatCompletions();
+Handler SetSimEndpointTraffic();
+Handler ClearSimEndpointTraffic();
+
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);
 

@@ -214,13 +214,8 @@ Handler PatchInstance() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
     ASSIGN_OR_RETURN(InstancePatch patch, ctx.Body<InstancePatch>());
-    ASSIGN_OR_RETURN(auto if_match, ctx.IfMatch());
     ASSIGN_OR_RETURN(Instance before, storage::GetInstance(ctx.Tx(), *ctx.tenant, id));
-    if (if_match && *if_match != before.resource_version) {
-      return FailedPrecondition("instance " + id.str() + " is at version " + std::to_string(before.resource_version) +
-                                    ", not " + std::to_string(*if_match),
-                                "precondition_failed");
-    }
+    RETURN_IF_ERROR(ctx.CheckIfMatch("instance " + id.str(), before.resource_version));
     Instance after = before;
     Validator v;
     if (patch.name) {
@@ -228,15 +223,7 @@ Handler PatchInstance() {
       v.Name("name", after.name);
     }
     if (patch.labels) {
-      for (const auto& [k, val] : *patch.labels) {
-        if (val.is_null()) {
-          after.labels.erase(std::string(k));
-        } else if (val.is_string()) {
-          after.labels[std::string(k)] = std::string(val.get_string());
-        } else {
-          v.Require(false, "labels." + std::string(k), "invalid_type", "must be a string, or null to remove it");
-        }
-      }
+      v.MergeLabels(*patch.labels, after.labels);
       v.Labels("labels", after.labels);
     }
     RETURN_IF_ERROR(v.status());

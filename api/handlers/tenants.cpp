@@ -91,13 +91,8 @@ Handler GetTenant() {
 Handler PatchTenant() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(TenantPatch patch, ctx.Body<TenantPatch>());
-    ASSIGN_OR_RETURN(auto if_match, ctx.IfMatch());
     ASSIGN_OR_RETURN(Tenant before, storage::GetTenant(ctx.Tx(), *ctx.tenant));
-    if (if_match && *if_match != before.resource_version) {
-      return FailedPrecondition("the tenant is at version " + std::to_string(before.resource_version) +
-                                    ", not " + std::to_string(*if_match),
-                                "precondition_failed");
-    }
+    RETURN_IF_ERROR(ctx.CheckIfMatch("the tenant", before.resource_version));
     Validator v;
     if ((patch.jurisdiction || patch.billing_currency) && !ctx.principal.platform_admin) {
       v.Require(false, patch.jurisdiction ? "jurisdiction" : "billing_currency", "operator_only",
@@ -109,15 +104,7 @@ Handler PatchTenant() {
     if (patch.jurisdiction) t.jurisdiction = *patch.jurisdiction;
     if (patch.billing_currency) t.billing_currency = *patch.billing_currency;
     if (patch.labels) {
-      for (const auto& [k, val] : *patch.labels) {
-        if (val.is_null()) {
-          t.labels.erase(std::string(k));
-        } else if (val.is_string()) {
-          t.labels[std::string(k)] = std::string(val.get_string());
-        } else {
-          v.Require(false, "labels." + std::string(k), "invalid_type", "must be a string, or null to remove it");
-        }
-      }
+      v.MergeLabels(*patch.labels, t.labels);
     }
     Validate(v, t);
     RETURN_IF_ERROR(v.status());

@@ -40,6 +40,20 @@ inline Labels LabelsOf(const ResultField& f) {
   return out;
 }
 
+// A jsonb array column of model values; elements that do not parse are skipped.
+template <typename T>
+std::vector<T> JsonList(const ResultField& f) {
+  std::vector<T> out;
+  if (f.is_null()) return out;
+  const boost::json::value v = boost::json::parse(f.c_str());
+  if (!v.is_array()) return out;
+  for (const auto& e : v.get_array()) {
+    auto x = FromJson<T>(e);
+    if (x.ok()) out.push_back(std::move(*x));
+  }
+  return out;
+}
+
 inline std::string LabelsJson(const Labels& labels) { return boost::json::serialize(ToJson(labels)); }
 
 inline std::optional<std::string> TsParam(const std::optional<Timestamp>& t) {
@@ -61,6 +75,10 @@ Page<T> ToPage(const Result& r, int page_size, RowFn&& row, KeyFn&& key) {
   }
   return page;
 }
+
+// Keeps a composed statement text for the life of the program (Sql holds views): for
+// namespace-scope statements built from shared column lists.
+const std::string& KeepText(std::string text);
 
 // A PostgreSQL text[] literal with every element quoted and escaped.
 std::string TextArray(const std::vector<std::string>& items);

@@ -67,6 +67,8 @@ GAON_DEFINE_ID(SessionId, "ses");
 GAON_DEFINE_ID(SshKeyId, "ssh");
 GAON_DEFINE_ID(InstanceId, "inst");
 GAON_DEFINE_ID(EndpointId, "ep");
+GAON_DEFINE_ID(ReplicaId, "rep");
+GAON_DEFINE_ID(ModelId, "mdl");
 GAON_DEFINE_ID(NodeId, "node");
 GAON_DEFINE_ID(AuditEventId, "aud");
 GAON_DEFINE_ID(QuotaRequestId, "qr");

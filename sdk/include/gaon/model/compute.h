@@ -29,12 +29,27 @@ struct Zone {
   }
 };
 
+// A place in object storage the region can read model weights from, and the country its
+// data stays in. A tenant's custom model must live in one within the tenant's jurisdiction.
+struct ObjectStorageLocation {
+  std::string id;
+  std::string uri_prefix;    // "s3://kr-central-1-models/"
+  std::string jurisdiction;  // ISO 3166-1 alpha-2
+  template <class V>
+  void Fields(V& v) {
+    v("id", id);
+    v("uri_prefix", uri_prefix);
+    v("jurisdiction", jurisdiction);
+  }
+};
+
 struct Region {
   std::string id;  // "kr-central-1"
   std::string display_name;
   std::string jurisdiction;  // ISO 3166-1 alpha-2: where this region's data and workloads stay
   std::string time_zone;     // IANA, e.g. "Asia/Seoul"
   std::vector<Zone> zones;
+  std::vector<ObjectStorageLocation> object_storage;
   template <class V>
   void Fields(V& v) {
     v("id", id);
@@ -42,6 +57,7 @@ struct Region {
     v("jurisdiction", jurisdiction);
     v("time_zone", time_zone);
     v("zones", zones);
+    v("object_storage", object_storage);
   }
 };
 
@@ -124,12 +140,52 @@ struct Image {
   }
 };
 
+// An open model the region can serve. Catalog models have readable ids
+// ("exaone-3.5-32b-instruct"); a tenant's custom models have ids "mdl_…" and an artifact in
+// the region's object storage.
+struct Model {
+  std::string id;
+  std::string display_name;
+  std::string publisher;
+  std::string family;                    // "EXAONE", "Qwen", …
+  std::int64_t parameters_millions = 0;  // 32000 for a 32B model
+  std::string license;                   // SPDX id or the publisher's licence name
+  std::vector<std::string> languages;    // BCP 47: "ko", "th", "en", …
+  int context_length = 0;                // tokens
+  int min_gpu_memory_gib = 0;            // all GPUs of one replica together (weights + KV cache)
+  std::vector<std::string> runtimes;     // vllm | tgi | triton
+  std::vector<std::string> default_runtime_args;
+  std::string status = "available";     // available | deprecated (no new endpoints)
+  std::optional<std::string> artifact_uri;  // custom models only: where the weights are
+  std::optional<TenantId> tenant_id;        // custom models only
+  std::optional<Timestamp> created_at;
+  template <class V>
+  void Fields(V& v) {
+    v("id", id, Field::kOutputOnly);
+    v("display_name", display_name, Field::kRequired);
+    v("publisher", publisher);
+    v("family", family);
+    v("parameters_millions", parameters_millions, Field::kRequired);
+    v("license", license);
+    v("languages", languages);
+    v("context_length", context_length);
+    v("min_gpu_memory_gib", min_gpu_memory_gib, Field::kRequired);
+    v("runtimes", runtimes, Field::kRequired);
+    v("default_runtime_args", default_runtime_args);
+    v("status", status);
+    v("artifact_uri", artifact_uri);
+    v("tenant_id", tenant_id, Field::kOutputOnly);
+    v("created_at", created_at, Field::kOutputOnly);
+  }
+};
+
 // What the catalog file holds: the region this deployment serves and what it offers.
 struct Catalog {
   Region region;
   std::vector<GpuType> gpu_types;
   std::vector<InstanceType> instance_types;
   std::vector<Image> images;
+  std::vector<Model> models;
 };
 
 // ---------------------------------------------------------------- SSH keys
