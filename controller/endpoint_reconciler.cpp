@@ -248,7 +248,25 @@ StatusOr<bool> EndpointReconciler::AddReplica(const EndpointRecord& rec, int rev
 }
 
 void EndpointReconciler::ReportError(const std::string& key, const Status& error, int failures) {
-  LogWarn("endpoint reconcile failed", {{"key", key}, {"error", error.ToString()}, {"failures", failures}});
+  const auto slash = key.find('/');
+  auto tenant = TenantId::Parse(key.substr(0, slash));
+  auto id = EndpointId::Parse(slash == std::string::npos ? "" : key.substr(slash + 1));
+  if (!tenant.ok() || !id.ok()) return;
+  const std::string message = error.message() + " (attempt " + std::to_string(failures) + ", retrying)";
+  // The last error shows as a condition until a pass succeeds (it rewrites the conditions).
+  const Status s = db_.Transact({.platform = true, .name = "endpoints.report_error"}, [&](storage::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto rec, storage::LoadEndpoint(tx, *tenant, *id));
+    if (!rec) return Status::Ok();
+    storage::CheckFence(tx, fence_());
+    storage::EndpointStatusWrite w;
+    w.status = rec->endpoint.status;
+    if (rec->endpoint.deletion_requested_at) w.status.phase = "Deleting";
+    std::erase_if(w.status.conditions, [](const Condition& c) { return c.type == "Reconciled"; });
+    w.status.conditions.push_back(
+        Condition{"Reconciled", "False", error.reason(), message, Now(), rec->endpoint.generation});
+    return storage::WriteEndpointStatus(tx, *tenant, *id, w).status();
+  });
+  if (!s.ok()) LogWarn("cannot record a reconcile error", {{"key", key}, {"error", s.ToString()}});
 }
 
 StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) {

@@ -1,4 +1,5 @@
-// The controllers' pure parts: the work queue's guarantees and the placement policy.
+// The controllers' pure parts: the work queue's guarantees, the placement policy and the
+// autoscaler's arithmetic.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -6,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "controller/autoscaler.h"
 #include "controller/placement.h"
 #include "controller/work_queue.h"
 
@@ -155,4 +157,64 @@ TEST_CASE("placement spreads a tenant's instances across equally good hosts", "[
   auto second = PlanPlacements({Want("s", 1)}, again, {{{"n1", spread_tenant}, 2}});
   REQUIRE(second.placed.size() == 1);
   CHECK(second.placed[0].node == "n2");
+}
+
+TEST_CASE("an endpoint's replicas go to different hosts before they fill a partly used one", "[controller][placement]") {
+  std::vector<storage::FreeNode> nodes = {Host("n1", 8), Host("n2", 6), Host("n3", 8)};
+  controller::Spread spread;
+  const controller::Demand replica{"ep_a", "h100", std::nullopt, 1, 8, 64, /*spread_first=*/true};
+  std::vector<std::string> chosen;
+  for (int k = 0; k < 3; ++k) chosen.push_back(controller::PlaceOne(replica, nodes, spread)->id);
+  // The partly used host first (packing among equals), then each empty host once.
+  CHECK(chosen == std::vector<std::string>{"n2", "n1", "n3"});
+  // A fourth has no host free of the endpoint: packing decides again.
+  CHECK(controller::PlaceOne(replica, nodes, spread)->id == "n2");
+  // An instance (spread second) packs onto the partly used host regardless.
+  const controller::Demand instance{"ten_a", "h100", std::nullopt, 1, 8, 64};
+  CHECK(controller::PlaceOne(instance, nodes, spread)->id == "n2");
+}
+
+namespace {
+
+Timestamp At(int ms) { return Timestamp{} + std::chrono::milliseconds(ms) + std::chrono::hours(24 * 365 * 50); }
+
+}  // namespace
+
+TEST_CASE("the autoscaler scales up at once, within min and max, and down only after a calm stable window",
+          "[controller][autoscaler]") {
+  controller::Autoscaler a(10s, 1s);
+  auto in = [](int ms, std::int64_t load, int ready, int current) {
+    return controller::AutoscaleInput{At(ms), load, /*target=*/4, ready, current, /*min=*/1, /*max=*/5};
+  };
+  CHECK(a.Decide("e", in(0, 0, 1, 1)) == 1);
+  // 14 in flight at 4 per replica: ceil(average) — and the average still holds the idle sample.
+  CHECK(a.Decide("e", in(1000, 14, 1, 1)) == 2);
+  // The panic window (1 s) sees only the burst: 4 replicas, twice the ready one, at once.
+  CHECK(a.Decide("e", in(1500, 14, 1, 2)) == 4);
+  // Never above max.
+  CHECK(a.Decide("e", in(1600, 400, 4, 4)) == 5);
+  // The load ends; panicking, it holds its size (no scale-down for a stable window).
+  CHECK(a.Decide("e", in(3000, 0, 5, 5)) == 5);
+  CHECK(a.Decide("e", in(9000, 0, 5, 5)) == 5);
+  // Calm again, but samples within the last stable window (3 s, still averaging the burst)
+  // wanted 5: down slowly means not yet.
+  CHECK(a.Decide("e", in(13000, 0, 5, 5)) == 5);
+  // Once every sample in the window wants 1, it goes down to min.
+  CHECK(a.Decide("e", in(25000, 0, 5, 5)) == 1);
+}
+
+TEST_CASE("the autoscaler never scales below min, and knows when an endpoint was idle for a whole window",
+          "[controller][autoscaler]") {
+  controller::Autoscaler a(2s, 500ms);
+  auto in = [](int ms, std::int64_t load) {
+    return controller::AutoscaleInput{At(ms), load, 10, 2, 2, /*min=*/2, /*max=*/3};
+  };
+  CHECK(a.Decide("e", in(0, 0)) == 2);
+  CHECK_FALSE(a.IdleForWindow("e", At(1000)));  // not watched for a whole window yet
+  CHECK(a.Decide("e", in(2500, 0)) == 2);
+  CHECK(a.IdleForWindow("e", At(2500)));
+  CHECK(a.Decide("e", in(2600, 5)) == 2);  // 5 at 10 per replica: min still wins
+  CHECK_FALSE(a.IdleForWindow("e", At(2600)));
+  a.Forget("e");
+  CHECK_FALSE(a.IdleForWindow("e", At(2700)));
 }
