@@ -490,15 +490,17 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
 
   struct List {
     std::string selector, phase;
+    bool deleted = false;
     ListFlags list;
   };
   auto l = std::make_shared<List>();
   auto* list = Command(g, "list", "List endpoints", "gaonctl endpoints list --phase Ready -l team=nlp -o wide");
   list->add_option("-l,--selector", l->selector, "Label selector: env=prod,team!=ml,gpu,!spot");
   list->add_option("--phase", l->phase, "Only this phase (Pending, Deploying, Ready, Degraded, ScaledToZero, …)");
+  list->add_flag("--include-deleted", l->deleted, "Deleted endpoints too");
   AddListFlags(list, l->list);
   list->callback([&ctx, l] {
-    EndpointFilter f{.phase = l->phase, .label_selector = l->selector};
+    EndpointFilter f{.phase = l->phase, .label_selector = l->selector, .include_deleted = l->deleted};
     PrintList(ctx, Collect(ctx.client().ListEndpoints(ctx.tenant(), f, ToListOptions(l->list)), l->list),
               kEndpointColumns);
   });
@@ -602,6 +604,7 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
 
   struct Sub {
     std::string id;
+    bool terminated = false;
     ListFlags list;
   };
   auto rv = std::make_shared<Sub>();
@@ -618,10 +621,12 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
   auto* replicas = Command(g, "replicas", "An endpoint's replicas: revision, phase, node",
                            "gaonctl endpoints replicas ep_01j9z3k6x2");
   replicas->add_option("endpoint", rp->id, "Endpoint id")->required();
+  replicas->add_flag("--include-terminated", rp->terminated, "Replicas already gone too");
   AddListFlags(replicas, rp->list);
   replicas->callback([&ctx, rp] {
     const auto eid = ParseId<EndpointId>(rp->id, "endpoint");
-    PrintList(ctx, Collect(ctx.client().ListEndpointReplicas(ctx.tenant(), eid, ToListOptions(rp->list)), rp->list),
+    const ReplicaFilter f{.include_terminated = rp->terminated};
+    PrintList(ctx, Collect(ctx.client().ListEndpointReplicas(ctx.tenant(), eid, f, ToListOptions(rp->list)), rp->list),
               kReplicaColumns);
   });
 

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "client/client_impl.h"
+#include "internal/problem.h"
+#include "internal/retry.h"
 
 namespace gaon {
 
@@ -37,6 +39,35 @@ Status FailedEndpoint(const Endpoint& e) {
   return FailedPrecondition(message, "endpoint_failed")
       .WithExtra("condition_type", Json(boost::json::value(why->type)))
       .WithExtra("condition_reason", Json(boost::json::value(why->reason)));
+}
+
+// Sends a POST the server does not make idempotent — a chat completion: gaond keeps no
+// answers to replay, so prompts and completions are never stored — and retries it only when
+// the server surely did nothing: no connection could be made, or it answered 429 or 503 (an
+// endpoint scaled to zero or not ready yet; Retry-After is honoured). A connection that broke
+// mid-request is not retried: the tokens could be generated and metered twice. Other answers
+// come back as they are.
+StatusOr<internal::HttpResponse> ExecuteUnlessDone(const ClientImpl& impl, Call call) {
+  using Clock = std::chrono::steady_clock;
+  call.retry = false;  // the loop below decides
+  const auto deadline = Clock::now() + impl.options().request_timeout;
+  for (int attempt = 1;; ++attempt) {
+    StatusOr<internal::HttpResponse> r = impl.Execute(call);
+    internal::AttemptOutcome outcome;
+    if (r.ok()) {
+      if (r->status != 429 && r->status != 503) return r;
+      outcome.http_status = r->status;
+      if (auto ra = r->Header("Retry-After")) outcome.retry_after = internal::ParseRetryAfter(*ra);
+    } else {
+      if (r.status().reason() != "connection_failed") return r;
+      outcome.transport = r.status();
+    }
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto delay =
+        internal::NextRetryDelay(impl.options().retry, attempt, outcome, remaining, internal::RandomUnit());
+    if (!delay) return r;
+    std::this_thread::sleep_for(*delay);
+  }
 }
 
 bool IsDeletionPhase(std::string_view phase) {
@@ -87,7 +118,9 @@ StatusOr<Endpoint> Client::CreateEndpoint(const TenantId& tenant, const Endpoint
 }
 
 ListRange<Endpoint> Client::ListEndpoints(const TenantId& tenant, EndpointFilter filter, ListOptions list) const {
-  internal::Query q = {{"label_selector", std::move(filter.label_selector)}, {"phase", std::move(filter.phase)}};
+  internal::Query q = {{"label_selector", std::move(filter.label_selector)},
+                       {"phase", std::move(filter.phase)},
+                       {"include_deleted", filter.include_deleted ? "true" : ""}};
   return PagedList<Endpoint>(impl_, Get(TenantPath(tenant, {"endpoints"}), std::move(q)), list);
 }
 
@@ -111,8 +144,9 @@ ListRange<EndpointRevision> Client::ListEndpointRevisions(const TenantId& tenant
 }
 
 ListRange<Replica> Client::ListEndpointReplicas(const TenantId& tenant, const EndpointId& endpoint,
-                                                ListOptions list) const {
-  return PagedList<Replica>(impl_, Get(EndpointPath(tenant, endpoint, {"replicas"})), list);
+                                                ReplicaFilter filter, ListOptions list) const {
+  internal::Query q = {{"include_terminated", filter.include_terminated ? "true" : ""}};
+  return PagedList<Replica>(impl_, Get(EndpointPath(tenant, endpoint, {"replicas"}), std::move(q)), list);
 }
 
 StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
@@ -165,8 +199,13 @@ StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const Endpoin
 
 StatusOr<ChatCompletion> Client::CreateChatCompletion(const TenantId& tenant, const EndpointId& endpoint,
                                                       const ChatCompletionRequest& request) const {
-  return Fetch<ChatCompletion>(
-      *impl_, Post(EndpointPath(tenant, endpoint, {"v1", "chat", "completions"}), RequestBody(request)));
+  ASSIGN_OR_RETURN(internal::HttpResponse r,
+                   ExecuteUnlessDone(*impl_, Post(EndpointPath(tenant, endpoint, {"v1", "chat", "completions"}),
+                                                  RequestBody(request))));
+  if (r.status < 200 || r.status >= 300) {
+    return internal::StatusFromProblem(r.status, r.body, r.Header("X-Request-Id").value_or(""));
+  }
+  return Decode<ChatCompletion>(r);
 }
 
 // ---------------------------------------------------------------- simulated traffic

@@ -136,6 +136,12 @@ struct ModelFilter {
 struct EndpointFilter {
   std::string phase;           // e.g. "Ready"
   std::string label_selector;  // "env=prod,team!=ml,gpu,!spot"
+  bool include_deleted = false;  // deleted endpoints too
+};
+
+// Filters of ListEndpointReplicas.
+struct ReplicaFilter {
+  bool include_terminated = false;  // replicas already gone too (the endpoint's history)
 };
 
 // The states of a node (Node::state), for WaitForNode.
@@ -407,9 +413,10 @@ class Client {
   // Canary, Superseded, RolledBack, Failed), oldest first.
   ListRange<EndpointRevision> ListEndpointRevisions(const TenantId& tenant, const EndpointId& endpoint,
                                                     ListOptions list = {}) const;
-  // The endpoint's replicas (serving copies, any revision) and where they run.
+  // The endpoint's live replicas (of any revision: starting, serving or stopping) and where
+  // they run; with include_terminated, those already gone too.
   ListRange<Replica> ListEndpointReplicas(const TenantId& tenant, const EndpointId& endpoint,
-                                          ListOptions list = {}) const;
+                                          ReplicaFilter filter = {}, ListOptions list = {}) const;
 
   // Polls the endpoint as WaitForInstance polls an instance, until its phase is `phase` (see
   // endpoint_phases; waiting for Deleting accepts Deleted too), and returns it then. Fails
@@ -430,9 +437,11 @@ class Client {
   // tokens (metered for the tenant) and `system_fingerprint` names the revision that answered.
   // While the endpoint has no ready replica the server answers 503 with Retry-After — code
   // "endpoint_scaled_to_zero" (this call wakes it up) or "endpoint_not_ready" — and the client
-  // retries within its retry policy and request_timeout (the automatic Idempotency-Key makes
-  // that safe), then returns Unavailable with that code. validation_failed for a bad request
-  // (no messages, a `model` that is not the endpoint's, stream: true).
+  // retries within its retry policy and request_timeout, then returns Unavailable with that
+  // code. Unlike other POSTs this call is not idempotent (the server stores no answers to
+  // replay), so it is retried only when the server surely did nothing: a connection that could
+  // not be made, 429 or 503; never after a connection broke mid-request. validation_failed for
+  // a bad request (no messages, a `model` that is not the endpoint's, stream: true).
   StatusOr<ChatCompletion> CreateChatCompletion(const TenantId& tenant, const EndpointId& endpoint,
                                                 const ChatCompletionRequest& request) const;
 
@@ -443,7 +452,7 @@ class Client {
   // endpoint.
   StatusOr<SimEndpointProfile> SetSimEndpointProfile(const EndpointId& endpoint,
                                                      const SimEndpointProfile& profile) const;
-  // Ends the endpoint's simulated load and failures; OK when it had none.
+  // Ends the endpoint's simulated load and failures; NotFound when it has none.
   Status ClearSimEndpointProfile(const EndpointId& endpoint) const;
 
   // ------------------------------------------------------------ the fleet (operators)
