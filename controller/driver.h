@@ -74,6 +74,7 @@ struct ReplicaObservation {
   Timestamp ready_at{};                // when loading completes (or completed)
   std::optional<std::string> failure;  // why it is kFailed
   bool host_down = false;
+  bool served = false;                 // kFailed after it had become ready (a crash, not a failed load)
 };
 
 // The load one ready replica carries now.

@@ -181,7 +181,10 @@ StatusOr<bool> EndpointReconciler::Observe(const EndpointRecord& rec, const Repl
     ASSIGN_OR_RETURN(o, driver_.DescribeReplica(r.id.str()));
   }
   if (o.state == ReplicaState::kFailed || o.state == ReplicaState::kAbsent) {
-    RETURN_IF_ERROR(Terminate(rec, r, o.failure.value_or("the replica vanished from its host"), o.host_down));
+    // A replica that served before it crashed failed its runtime, not its revision's rollout.
+    ReplicaRecord failed = r;
+    failed.ever_ready = r.ever_ready || o.served;
+    RETURN_IF_ERROR(Terminate(rec, failed, o.failure.value_or("the replica vanished from its host"), o.host_down));
     return true;
   }
   const std::string next = o.state == ReplicaState::kReady ? "Ready" : "Loading";
@@ -336,12 +339,14 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
   std::vector<EndpointRevision> revision_writes;
   std::optional<Condition> rolled_back;
   int target = latest;
+  std::string latest_state = latest_rev ? latest_rev->state : "";
   if (latest_rev && latest != current) {
     EndpointRevision lr = *latest_rev;
     if ((lr.state == "Deploying" || lr.state == "Canary") && lr.failures >= config_.rollout_failure_limit) {
       lr.state = current > 0 ? "RolledBack" : "Failed";
       revision_writes.push_back(lr);
     }
+    latest_state = lr.state;
     if (lr.state == "RolledBack" || lr.state == "Failed") target = current;
     if (lr.state == "RolledBack") {
       rolled_back = MakeCondition("RolledBack", true, "RevisionFailed",
@@ -359,11 +364,8 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
       for (auto& r : rec.replicas) r.revision = latest;
     }
   }
-  const bool failed = target == 0 || (latest_rev && latest == target && latest_rev->state == "Failed") ||
-                      (target == current && current == 0 && latest_rev &&
-                       (latest_rev->state == "Failed" ||
-                        std::any_of(revision_writes.begin(), revision_writes.end(),
-                                    [](const EndpointRevision& r) { return r.state == "Failed"; })));
+  // The first revision failed and nothing older can serve: wait for a new spec.
+  const bool failed = current == 0 && latest_state == "Failed";
   const EndpointSpec& spec = ep.spec;
 
   // 4. How many replicas.
@@ -406,7 +408,8 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
   // 5. Create or retire replicas.
   std::string limited;
   bool waiting_for_node = false;
-  const bool rolling = !old.empty() && current > 0 && target != current ? true : !old.empty();
+  // Replicas of other revisions still exist: roll, one replica at a time.
+  const bool rolling = !old.empty();
   int fresh_want = desired, old_want = 0;
   const bool canary = spec.canary_percent && *spec.canary_percent > 0 && *spec.canary_percent < 100 && current > 0 &&
                       target == latest && target != current && desired > 0;
@@ -449,28 +452,24 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
                static_cast<int>(live.size()) < surge_limit) {
       ASSIGN_OR_RETURN(bool added, AddReplica(rec, target, &limited));
       waiting_for_node = added;
-    } else if (!fresh_busy && static_cast<int>(old.size()) > old_want && ready - 1 >= std::min(desired, ready)) {
-      // Retire one old replica only while the rest still carry the desired size.
-      if (ready - 1 >= desired || static_cast<int>(fresh.size()) >= fresh_want) {
-        RETURN_IF_ERROR(MarkTerminating(*Victim(old)));
-      }
+    } else if (!fresh_busy && static_cast<int>(old.size()) > old_want && ready - 1 >= desired) {
+      // A serving old replica goes only while the ready ones left still carry the desired size.
+      RETURN_IF_ERROR(MarkTerminating(*Victim(old)));
     }
   }
   if (waiting_for_node) kick_scheduler_();
 
   // 6. Status.
-  int ready_target = 0, updated = 0, loading = 0;
+  int updated = 0, loading = 0;
   bool unschedulable = false;
   std::map<int, int> ready_by_revision;
   for (const auto& r : rec.replicas) {
     if (r.phase == "Terminating") continue;
     if (r.revision == latest) ++updated;
     if (r.phase == "Ready") ++ready_by_revision[r.revision];
-    if (r.revision == target && r.phase == "Ready") ++ready_target;
     if (r.phase == "Scheduled" || r.phase == "Loading") ++loading;
     if (r.phase == "Pending" && r.message) unschedulable = true;
   }
-  (void)ready_target;
   EndpointStatus& s = w.status;
   s.desired_replicas = desired;
   s.ready_replicas = ready;

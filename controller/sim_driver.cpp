@@ -220,6 +220,7 @@ ReplicaObservation Observe(const storage::SimReplica& r, Timestamp now) {
   } else if (r.fails_at && now >= *r.fails_at) {
     o.state = ReplicaState::kFailed;
     o.failure = r.failure;
+    o.served = *r.fails_at >= r.ready_at;
   } else {
     o.state = now >= r.ready_at ? ReplicaState::kReady : ReplicaState::kLoading;
   }

@@ -429,6 +429,26 @@ TEST_CASE("when a node fails its replicas are replaced on another node", "[e2e][
   CHECK(SqlInt(*c, "SELECT coalesce(sum(allocated_gpus), 0) FROM nodes WHERE node_id = '" + node + "'") == 0);
 }
 
+TEST_CASE("replicas that crash at the simulated rate are replaced and metered per run", "[e2e][endpoints][failure]") {
+  auto c = Cloud(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 2), {{"GAON_SIM_REPLICA_CRASH_INTERVAL", "700ms"}});
+  const Owner t = MakeTenant(*c, "crashing");
+  const std::string id = Deploy(*c, t, "fragile", R"("min_replicas":2,"max_replicas":2)");
+  const std::string crashed = "SELECT count(*) FROM endpoint_replicas WHERE endpoint_id = '" + id +
+                              "' AND failure_reason LIKE '%crashed%'";
+  REQUIRE(WaitUntil([&] { return SqlInt(*c, crashed) >= 3; }, 30s));
+  // Crashes after readiness are the runtime's, not the revision's: nothing is rolled back.
+  auto revs = c->Call("GET", "/v1/tenants/" + t.id + "/endpoints/" + id + "/revisions", t.key).Json();
+  CHECK(S(revs.at("items").at(0).at("state")) == "Active");
+  CHECK(I(revs.at("items").at(0).at("failures")) == 0);
+  // Every crashed replica seen serving has its usage closed as failed (one that crashed
+  // between two looks was never metered); at most the two live ones are open.
+  CHECK(SqlInt(*c, "SELECT count(*) FROM usage_records WHERE parent_resource_id = '" + id + "' AND end_reason = 'failed'") ==
+        SqlInt(*c, "SELECT count(*) FROM endpoint_replicas r JOIN usage_records u ON u.resource_id = r.replica_id WHERE "
+                   "r.endpoint_id = '" + id + "' AND r.failure_reason LIKE '%crashed%'"));
+  CHECK(SqlInt(*c, "SELECT count(*) FROM usage_records WHERE parent_resource_id = '" + id + "' AND ended_at IS NULL") <= 2);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM allocations WHERE consumer_kind = 'replica'") <= 2);
+}
+
 TEST_CASE("gaond killed in the middle of a rollout finishes it after restart with nothing leaked",
           "[e2e][endpoints][crash]") {
   auto c = Cloud(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1), {{"GAON_SIM_REPLICA_START_TIME", "800ms"},
