@@ -220,7 +220,7 @@ ReplicaObservation Observe(const storage::SimReplica& r, Timestamp now) {
   } else if (r.fails_at && now >= *r.fails_at) {
     o.state = ReplicaState::kFailed;
     o.failure = r.failure;
-    o.served = *r.fails_at >= r.ready_at;
+    o.served = *r.fails_at > r.ready_at;  // a crash comes after ready_at; a failed load at or before it
   } else {
     o.state = now >= r.ready_at ? ReplicaState::kReady : ReplicaState::kLoading;
   }
@@ -255,7 +255,7 @@ StatusOr<ReplicaObservation> SimDriver::CreateReplica(const ReplicaSpec& spec) {
     const bool failing = traffic && std::find(traffic->failing_revisions.begin(), traffic->failing_revisions.end(),
                                               spec.revision) != traffic->failing_revisions.end();
     if (failing) {
-      r.fails_at = now + std::chrono::duration_cast<std::chrono::microseconds>(start + load / 2);
+      r.fails_at = now + std::chrono::duration_cast<std::chrono::microseconds>((start + load) / 2);
       r.failure = "simulated: the model server exited while loading " + spec.model +
                   " (torch.OutOfMemoryError: CUDA out of memory)";
     } else if (auto crash = CrashTime(r.ready_at)) {
