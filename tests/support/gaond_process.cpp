@@ -77,6 +77,9 @@ std::unique_ptr<GaondProcess> GaondProcess::Start(const TestDatabase* db, GaondO
   if (p->pid_ == 0) {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    // gaond gets stdout and stderr only. A socket the test holds (a proxy's client side, say)
+    // must not live on in gaond: closing it in the test would no longer end the connection.
+    ::close_range(3, ~0U, 0);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
