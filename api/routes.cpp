@@ -135,6 +135,14 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"PUT",    "/v1/admin/sim/endpoints/{endpoint}",           P::kPlatformAdmin, "sim.set_traffic",   SetSimEndpointTraffic()});
   r.Add({"DELETE", "/v1/admin/sim/endpoints/{endpoint}",           P::kPlatformAdmin, "sim.clear_traffic", ClearSimEndpointTraffic()});
 
+  // Billing: prices and discounts (operators), usage and the live draft invoice.
+  r.Add({"GET",    "/v1/admin/prices",                          P::kPlatformAdmin, "prices.list",       ListPrices()});
+  r.Add({"POST",   "/v1/admin/prices",                          P::kPlatformAdmin, "prices.create",     CreatePrice()});
+  r.Add({"PUT",    "/v1/admin/tenants/{tenant}/discounts",      P::kPlatformAdmin, "discounts.set",     SetDiscounts()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/discounts",            P::kBillingRead,   "discounts.get",     GetDiscounts()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/usage",                P::kBillingRead,   "usage.get",         GetUsage()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/invoices/draft",       P::kBillingRead,   "invoices.draft",    GetDraftInvoice()});
+
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});
   // clang-format on

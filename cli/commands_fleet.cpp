@@ -117,7 +117,7 @@ void AddNodes(CLI::App& app, Context& ctx) {
 }
 
 void AddSim(CLI::App& app, Context& ctx) {
-  auto* g = Group(app, "sim", "Fault switches of the simulated fleet (sim driver only; operators)",
+  auto* g = Group(app, "sim", "Fault switches and traffic of the simulated fleet (sim driver only; operators)",
                   "gaonctl sim fail kr-central-1a-h100-03 --reason 'PSU fault' --wait");
   struct Fail {
     std::string id, reason = "simulated hardware failure";

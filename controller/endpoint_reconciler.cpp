@@ -395,7 +395,12 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
     // Asleep stays asleep until a request (or load) wakes it.
     if (ep.status.desired_replicas == 0 && !woken && load == 0) desired = 0;
     if (spec.min_replicas == 0 && !woken && load == 0 && desired > 0) {
-      const Timestamp last = std::max(ep.status.last_request_at.value_or(ep.created_at), rec.scaled_at);
+      // Idle since the last request, the last change of size, or the last replica becoming
+      // ready — whichever came last: a woken endpoint gets a full idle period once it serves.
+      Timestamp last = std::max(ep.status.last_request_at.value_or(ep.created_at), rec.scaled_at);
+      for (const auto& r : rec.replicas) {
+        if (r.ready_at) last = std::max(last, *r.ready_at);
+      }
       if (now - last >= std::chrono::seconds(spec.autoscaling.scale_to_zero_after_seconds) &&
           autoscaler_.IdleForWindow(key, now)) {
         desired = 0;

@@ -2,6 +2,7 @@
 
 #include "core/yaml_file.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/iso.h"
@@ -164,10 +165,61 @@ StatusOr<Catalog> LoadCatalog(const std::string& path) {
     if (!model_ids.insert(m.id).second) return Bad(where, "duplicate id");
     c.models.push_back(m);
   }
+  const YAML::Node billing = root["billing"];
+  for (const auto& n : billing["tax_rates"]) {
+    TaxRate t;
+    RETURN_IF_ERROR(Get(n, "jurisdiction", &t.jurisdiction, "billing.tax_rates"));
+    const std::string where = "tax rate " + t.jurisdiction;
+    if (!IsCountryCode(t.jurisdiction)) return Bad(where, "jurisdiction must be an ISO 3166-1 alpha-2 code");
+    RETURN_IF_ERROR(Get(n, "percent", &t.percent, where));
+    RETURN_IF_ERROR(Get(n, "name", &t.name, where, false));
+    if (!IsDecimalAmount(t.percent)) return Bad(where, "percent must be a decimal such as 10 or 7.5");
+    c.billing.tax_rates.push_back(t);
+  }
+  for (const auto& n : billing["prices"]) {
+    Price p;
+    std::string effective;
+    RETURN_IF_ERROR(Get(n, "sku", &p.sku, "billing.prices"));
+    const std::string where = "price " + p.sku;
+    RETURN_IF_ERROR(Get(n, "currency", &p.currency, where));
+    RETURN_IF_ERROR(Get(n, "unit_price", &p.unit_price, where));
+    RETURN_IF_ERROR(Get(n, "effective_from", &effective, where));
+    RETURN_IF_ERROR(Get(n, "description", &p.description, where, false));
+    const auto unit = SkuUnit(p.sku);
+    if (!unit) return Bad(where, "unknown SKU (gpu-hour.*, endpoint-replica-hour.*, tokens-input.*, tokens-output.*)");
+    p.unit = *unit;
+    if (!CurrencyMinorUnits(p.currency)) return Bad(where, "currency must be an ISO 4217 code");
+    if (!IsDecimalAmount(p.unit_price)) return Bad(where, "unit_price must be a decimal such as 4500000 or 2.49");
+    auto ts = ParseTimestamp(effective);
+    if (!ts) return Bad(where, "effective_from must be an RFC 3339 time such as 2026-01-01T00:00:00Z");
+    p.effective_from = *ts;
+    c.billing.prices.push_back(p);
+  }
   if (c.gpu_types.empty() || c.instance_types.empty() || c.images.empty()) {
     return Bad(path, "gpu_types, instance_types and images must not be empty");
   }
   return c;
+}
+
+bool IsDecimalAmount(std::string_view s) {
+  const auto dot = s.find('.');
+  const std::string_view whole = s.substr(0, dot);
+  const std::string_view frac = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+  const auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || whole.size() > 18 || !digits(whole)) return false;
+  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 12 || !digits(frac))) return false;
+  return true;
+}
+
+std::optional<std::string> SkuUnit(std::string_view sku) {
+  const auto dot = sku.find('.');
+  if (dot == std::string_view::npos || dot + 1 >= sku.size()) return std::nullopt;
+  const std::string_view kind = sku.substr(0, dot);
+  if (kind == "gpu-hour" || kind == "endpoint-replica-hour") return std::string("gpu-hour");
+  if (kind == "tokens-input" || kind == "tokens-output") return std::string("million-tokens");
+  return std::nullopt;
 }
 
 bool IsModelRuntime(std::string_view runtime) { return runtime == "vllm" || runtime == "tgi" || runtime == "triton"; }

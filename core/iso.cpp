@@ -49,6 +49,8 @@ bool IsCountryCode(std::string_view code) {
   return false;
 }
 
+std::span<const std::pair<std::string_view, int>> Currencies() { return kCurrencies; }
+
 std::optional<int> CurrencyMinorUnits(std::string_view code) {
   for (const auto& [c, units] : kCurrencies) {
     if (c == code) return units;

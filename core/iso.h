@@ -4,7 +4,9 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 
 namespace gaon {
 
@@ -12,5 +14,7 @@ namespace gaon {
 bool IsCountryCode(std::string_view code);
 // Minor units of an active ISO 4217 currency (KRW 0, USD 2, BHD 3), or nullopt.
 std::optional<int> CurrencyMinorUnits(std::string_view code);
+// Every active ISO 4217 currency with its minor units (loaded into the database at start).
+std::span<const std::pair<std::string_view, int>> Currencies();
 
 }  // namespace gaon

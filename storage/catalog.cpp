@@ -2,7 +2,10 @@
 
 #include <map>
 
+#include "core/log.h"
+
 #include "storage/internal/rows.h"
+#include "storage/billing.h"
 #include "storage/models.h"
 
 namespace gaon::storage {
@@ -127,6 +130,11 @@ Status UpsertCatalog(Tx& tx, const Catalog& c) {
          t.network_gbps, t.available);
   }
   RETURN_IF_ERROR(SeedModels(tx, c.models));
+  ASSIGN_OR_RETURN(const int skipped, SeedBilling(tx, c.billing));
+  if (skipped > 0) {
+    LogWarn("catalog prices dated in the past were not added: a SKU that has a price only takes new ones from now on",
+            {{"skipped", skipped}});
+  }
   for (const auto& im : c.images) {
     Exec(tx, kUpsertImage, im.id, im.display_name, im.os, im.os_version, im.cuda_version, im.driver_version,
          TextArray(im.gpu_types), im.status);

@@ -182,13 +182,6 @@ Status NameTaken(const std::string& name) {
       .WithViolations({{"name", "duplicate", "name is used by another endpoint of this tenant"}});
 }
 
-template <typename T, typename F>
-std::vector<std::string> Column(const std::vector<T>& xs, F get) {
-  std::vector<std::string> out;
-  out.reserve(xs.size());
-  for (const auto& x : xs) out.push_back(get(x));
-  return out;
-}
 
 }  // namespace
 

@@ -127,7 +127,7 @@ struct UsageEvent {
   TenantId tenant;
   std::string source;    // "endpoint"
   std::string event_id;  // unique per source and tenant: a repeat is a no-op
-  std::string meter;     // "tokens.input", "tokens.output"
+  std::string meter;     // "tokens-input", "tokens-output"
   std::int64_t quantity = 0;
   std::string resource_kind;
   std::string resource_id;

@@ -112,13 +112,6 @@ constexpr Sql kSilent{"fleet.mark_down",
                       "WHERE state <> 'Down' AND (heartbeat_at IS NULL OR heartbeat_at < now() - $1 * interval "
                       "'1 millisecond') RETURNING node_id"};
 
-std::vector<std::string> Column(const std::vector<Placement>& ps, std::string (*get)(const Placement&)) {
-  std::vector<std::string> out;
-  out.reserve(ps.size());
-  for (const auto& p : ps) out.push_back(get(p));
-  return out;
-}
-
 std::vector<Instance> Instances(const Result& r) {
   std::vector<Instance> out;
   for (const auto& row : r) out.push_back(InstanceRow(row));

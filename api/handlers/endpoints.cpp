@@ -350,24 +350,27 @@ Handler ChatCompletions() {
       return ValidationFailed({{"model", "mismatch", "this endpoint serves " + e.spec.model}});
     }
     if (e.deletion_requested_at) return NotFound("endpoint " + id.str() + " is being deleted", "endpoint_deleting");
+    // Come back within the idle period, or a woken endpoint could fall asleep again first.
+    const int retry_after = std::clamp(e.spec.autoscaling.scale_to_zero_after_seconds, 1, 10);
     const bool asleep = e.status.phase == "ScaledToZero" || (e.status.ready_replicas == 0 && e.status.desired_replicas == 0);
     // Every request counts as activity (it delays scale-to-zero) and wakes a sleeping endpoint.
     ASSIGN_OR_RETURN(Endpoint touched, storage::TouchEndpoint(ctx.Tx(), *ctx.tenant, id, asleep));
     if (asleep) {
       RETURN_IF_ERROR(Record(ctx.Tx(), touched, "MODIFIED"));
       return Unavailable503(ctx, "endpoint_scaled_to_zero",
-                            "endpoint " + id.str() + " was scaled to zero and is waking up; retry shortly", 10);
+                            "endpoint " + id.str() + " was scaled to zero and is waking up; retry shortly", retry_after);
     }
     if (e.status.ready_replicas == 0 || e.status.traffic.empty()) {
-      return Unavailable503(ctx, "endpoint_not_ready", "endpoint " + id.str() + " has no ready replica yet", 5);
+      return Unavailable503(ctx, "endpoint_not_ready", "endpoint " + id.str() + " has no ready replica yet",
+                            std::min(retry_after, 5));
     }
     const int revision = PickRevision(e.status);
     const ChatCompletion c = Simulate(e, req, revision);
     const boost::json::object attrs{{"model", e.spec.model}, {"revision", revision}};
     std::vector<storage::UsageEvent> events = {
-        {*ctx.tenant, "endpoint", c.id + "/input", "tokens.input", c.usage.prompt_tokens, "endpoint", id.str(), attrs,
+        {*ctx.tenant, "endpoint", c.id + "/input", "tokens-input", c.usage.prompt_tokens, "endpoint", id.str(), attrs,
          Now()},
-        {*ctx.tenant, "endpoint", c.id + "/output", "tokens.output", c.usage.completion_tokens, "endpoint", id.str(),
+        {*ctx.tenant, "endpoint", c.id + "/output", "tokens-output", c.usage.completion_tokens, "endpoint", id.str(),
          attrs, Now()},
     };
     RETURN_IF_ERROR(storage::InsertUsageEvents(ctx.Tx(), events).status());

@@ -98,6 +98,14 @@ Handler ChatCompletions();
 Handler SetSimEndpointTraffic();
 Handler ClearSimEndpointTraffic();
 
+// billing.cpp: prices, discounts, usage and the draft invoice
+Handler ListPrices();
+Handler CreatePrice();
+Handler GetDiscounts();
+Handler SetDiscounts();
+Handler GetUsage();
+Handler GetDraftInvoice();
+
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);
 

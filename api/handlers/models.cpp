@@ -17,36 +17,37 @@ namespace {
 
 constexpr int kMaxListItems = 64;
 
-// The fields every model must get right, wherever it comes from.
-void ValidateModel(Validator& v, const Model& m) {
-  v.Require(!m.display_name.empty() && m.display_name.size() <= 128, "display_name", "invalid",
+// The fields every model must get right, wherever it comes from; `at` prefixes field names
+// ("model." in an operator's create).
+void ValidateModel(Validator& v, const Model& m, const std::string& at = "") {
+  v.Require(!m.display_name.empty() && m.display_name.size() <= 128, at + "display_name", "invalid",
             "must be 1–128 characters");
-  v.Length("publisher", m.publisher, 128);
-  v.Length("family", m.family, 64);
-  v.Length("license", m.license, 128);
-  v.Require(m.parameters_millions > 0 && m.parameters_millions <= 10'000'000, "parameters_millions", "out_of_range",
+  v.Length(at + "publisher", m.publisher, 128);
+  v.Length(at + "family", m.family, 64);
+  v.Length(at + "license", m.license, 128);
+  v.Require(m.parameters_millions > 0 && m.parameters_millions <= 10'000'000, at + "parameters_millions", "out_of_range",
             "must be between 1 and 10000000 (millions of parameters)");
-  v.Require(m.min_gpu_memory_gib > 0 && m.min_gpu_memory_gib <= 8 * 1024, "min_gpu_memory_gib", "out_of_range",
+  v.Require(m.min_gpu_memory_gib > 0 && m.min_gpu_memory_gib <= 8 * 1024, at + "min_gpu_memory_gib", "out_of_range",
             "must be between 1 and 8192 GiB");
-  v.Require(m.context_length >= 0 && m.context_length <= 10'000'000, "context_length", "out_of_range",
+  v.Require(m.context_length >= 0 && m.context_length <= 10'000'000, at + "context_length", "out_of_range",
             "must be between 0 and 10000000 tokens");
-  v.Require(!m.runtimes.empty(), "runtimes", "required", "must name at least one of vllm, tgi, triton");
+  v.Require(!m.runtimes.empty(), at + "runtimes", "required", "must name at least one of vllm, tgi, triton");
   for (std::size_t i = 0; i < m.runtimes.size(); ++i) {
-    v.Require(IsModelRuntime(m.runtimes[i]), "runtimes[" + std::to_string(i) + "]", "unknown",
+    v.Require(IsModelRuntime(m.runtimes[i]), at + "runtimes[" + std::to_string(i) + "]", "unknown",
               "'" + m.runtimes[i] + "' is not one of vllm, tgi, triton");
   }
-  v.Require(m.languages.size() <= kMaxListItems, "languages", "too_many", "at most 64");
+  v.Require(m.languages.size() <= kMaxListItems, at + "languages", "too_many", "at most 64");
   for (std::size_t i = 0; i < m.languages.size(); ++i) {
     const std::string& l = m.languages[i];
     const bool ok = l.size() >= 2 && l.size() <= 35 &&
                     std::all_of(l.begin(), l.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
-    v.Require(ok, "languages[" + std::to_string(i) + "]", "invalid", "must be a BCP 47 language tag such as ko or th");
+    v.Require(ok, at + "languages[" + std::to_string(i) + "]", "invalid", "must be a BCP 47 language tag such as ko or th");
   }
-  v.Require(m.default_runtime_args.size() <= kMaxListItems, "default_runtime_args", "too_many", "at most 64");
+  v.Require(m.default_runtime_args.size() <= kMaxListItems, at + "default_runtime_args", "too_many", "at most 64");
   for (std::size_t i = 0; i < m.default_runtime_args.size(); ++i) {
-    v.Length("default_runtime_args[" + std::to_string(i) + "]", m.default_runtime_args[i], 256);
+    v.Length(at + "default_runtime_args[" + std::to_string(i) + "]", m.default_runtime_args[i], 256);
   }
-  v.Require(m.status == "available" || m.status == "deprecated", "status", "invalid", "must be available or deprecated");
+  v.Require(m.status == "available" || m.status == "deprecated", at + "status", "invalid", "must be available or deprecated");
 }
 
 bool IsCatalogId(const std::string& id) {
@@ -82,7 +83,7 @@ Handler CreateModel() {
     v.Require(IsCatalogId(req.id), "id", "invalid", "must be 1–63 of a-z, 0-9, '-' and '.'");
     v.Require(!req.model.artifact_uri, "model.artifact_uri", "not_allowed",
               "catalog models have no artifact URI (tenants register their own under /v1/tenants/{tenant}/models)");
-    ValidateModel(v, req.model);
+    ValidateModel(v, req.model, "model.");
     RETURN_IF_ERROR(v.status());
     Model m = req.model;
     m.id = req.id;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gaon/model/json_io.h"
 #include "gaon/model/tenancy.h"
@@ -79,6 +80,15 @@ Page<T> ToPage(const Result& r, int page_size, RowFn&& row, KeyFn&& key) {
 // Keeps a composed statement text for the life of the program (Sql holds views): for
 // namespace-scope statements built from shared column lists.
 const std::string& KeepText(std::string text);
+
+// One text column out of a batch, for unnest($1::text[], …) statements.
+template <typename T, typename F>
+std::vector<std::string> Column(const std::vector<T>& xs, F get) {
+  std::vector<std::string> out;
+  out.reserve(xs.size());
+  for (const auto& x : xs) out.push_back(get(x));
+  return out;
+}
 
 // A PostgreSQL text[] literal with every element quoted and escaped.
 std::string TextArray(const std::vector<std::string>& items);

@@ -247,6 +247,9 @@ TEST_CASE("operators list, cordon and drain nodes and fail simulated hosts throu
   Ok(op.SimFailNode(kZoneBNode, SimFailRequest{.reason = "PSU"}));
   CHECK(Ok(op.WaitForNode(kZoneBNode, node_states::kDown, WaitOptions{.timeout = std::chrono::seconds(30)})).state ==
         "Down");
+  // The node is Down before its instances are marked Failed (the controllers' next pass): wait
+  // for that, then a waiter for Running gives up with instance_failed instead of waiting.
+  Ok(sdk.WaitForInstance(t, i.id, phases::kFailed, std::chrono::seconds(30)));
   const Status failed = sdk.WaitForInstance(t, i.id, phases::kRunning, std::chrono::seconds(30)).status();
   CHECK(failed.reason() == "instance_failed");
   Ok(op.SimRecoverNode(kZoneBNode));

@@ -45,7 +45,7 @@ echo "== examples with pkg-config (gaon.pc)"
 export PKG_CONFIG_PATH=$(dirname "$pc")
 pkg-config --exists gaon
 mkdir -p "$work/examples-pkgconfig"
-for example in launch_instance list_instance_types watch_instances; do
+for example in launch_instance list_instance_types watch_instances deploy_endpoint; do
   # shellcheck disable=SC2046 # word splitting of pkg-config's flags is intended
   c++ -O1 "$src/sdk/examples/$example.cpp" -o "$work/examples-pkgconfig/$example" $(pkg-config --cflags --libs gaon)
 done

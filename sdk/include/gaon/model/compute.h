@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gaon/ids.h"
+#include "gaon/model/billing.h"
 #include "gaon/model/json_io.h"
 #include "gaon/model/tenancy.h"
 #include "gaon/time.h"
@@ -186,6 +187,7 @@ struct Catalog {
   std::vector<InstanceType> instance_types;
   std::vector<Image> images;
   std::vector<Model> models;
+  BillingCatalog billing;
 };
 
 // ---------------------------------------------------------------- SSH keys

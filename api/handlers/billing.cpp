@@ -1,0 +1,144 @@
+// Billing, first part: prices (operators add, never change), tenants' contracted discounts,
+// usage so far and the live draft invoice. Amounts are computed in PostgreSQL numeric and
+// travel as decimal strings (docs/billing.md).
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "api/context.h"
+#include "api/handlers/handlers.h"
+#include "api/respond.h"
+#include "api/validation.h"
+#include "core/catalog_loader.h"
+#include "core/iso.h"
+#include "storage/billing.h"
+
+namespace gaon::api {
+namespace {
+
+using std::chrono::sys_days;
+using std::chrono::year_month_day;
+
+constexpr auto kMaxUsageRange = std::chrono::days(366);
+
+// The UTC calendar month containing `t`, or the one `period` ("2026-11") names.
+StatusOr<std::pair<Timestamp, Timestamp>> Month(std::optional<std::string_view> period) {
+  year_month_day ymd{std::chrono::floor<std::chrono::days>(Now())};
+  if (period) {
+    int y = 0;
+    unsigned m = 0;
+    char tail = 0;
+    if (period->size() != 7 || std::sscanf(std::string(*period).c_str(), "%4d-%2u%c", &y, &m, &tail) != 2 || m < 1 ||
+        m > 12 || y < 2000 || y > 9999) {
+      return ValidationFailed({{"period", "invalid", "must be a month such as 2026-11"}});
+    }
+    ymd = year_month_day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(1)};
+  }
+  const auto first = std::chrono::year_month_day{ymd.year(), ymd.month(), std::chrono::day(1)};
+  const auto next = first + std::chrono::months(1);
+  return std::make_pair(Timestamp(sys_days(first)), Timestamp(sys_days(next)));
+}
+
+StatusOr<Timestamp> TimeParam(const RequestContext& ctx, std::string_view name, Timestamp fallback) {
+  const auto v = ctx.request.Query(name);
+  if (!v) return fallback;
+  auto t = ParseTimestamp(*v);
+  if (!t) return ValidationFailed({{std::string(name), "invalid", "must be an RFC 3339 time such as 2026-11-01T00:00:00Z"}});
+  return *t;
+}
+
+}  // namespace
+
+Handler ListPrices() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    storage::PriceFilter f;
+    if (auto v = ctx.request.Query("sku")) f.sku = std::string(*v);
+    if (auto v = ctx.request.Query("currency")) f.currency = std::string(*v);
+    ASSIGN_OR_RETURN(auto page, storage::ListPrices(ctx.Tx(), f, q));
+    return PageResponse(std::move(page));
+  };
+}
+
+Handler CreatePrice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(Price req, ctx.Body<Price>());
+    Validator v;
+    const auto unit = SkuUnit(req.sku);
+    v.Require(unit.has_value() && req.sku.size() <= 128, "sku", "invalid",
+              "must be gpu-hour.<gpu type>, endpoint-replica-hour.<gpu type>, tokens-input.<model> or "
+              "tokens-output.<model>");
+    if (unit) v.Require(req.unit == *unit, "unit", "mismatch", req.sku + " is priced per " + *unit);
+    v.Require(CurrencyMinorUnits(req.currency).has_value(), "currency", "invalid", "must be an ISO 4217 code");
+    v.Require(IsDecimalAmount(req.unit_price), "unit_price", "invalid",
+              "must be a non-negative decimal string such as \"4500\" or \"2.99\"");
+    v.Length("description", req.description, 256);
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Price created, storage::InsertPrice(ctx.Tx(), req));
+    ctx.audit = {"price", created.sku + "/" + created.currency, ToJson(created), std::nullopt};
+    return Json(201, created);
+  };
+}
+
+Handler GetDiscounts() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(Discounts d, storage::GetDiscounts(ctx.Tx(), *ctx.tenant));
+    return Json(200, d);
+  };
+}
+
+Handler SetDiscounts() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(Discounts req, ctx.Body<Discounts>());
+    Validator v;
+    v.Require(req.percent.size() <= 256, "percent", "too_many", "at most 256 discounts");
+    for (const auto& [sku, percent] : req.percent) {
+      const std::string field = "percent." + sku;
+      v.Require(sku == "*" || SkuUnit(sku).has_value(), field, "invalid", "must be a SKU or * for every SKU");
+      const bool number = IsDecimalAmount(percent);
+      v.Require(number, field, "invalid", "must be a decimal percentage such as \"12.5\"");
+      if (number) {
+        const bool zero = percent.find_first_not_of("0.") == std::string::npos;
+        const auto dot = percent.find('.');
+        const std::string whole = percent.substr(0, dot);
+        const bool over = std::stoll(whole) > 100 ||
+                          (std::stoll(whole) == 100 && dot != std::string::npos &&
+                           percent.find_first_not_of('0', dot + 1) != std::string::npos);
+        v.Require(!zero && !over, field, "out_of_range", "must be more than 0 and at most 100");
+      }
+    }
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Discounts before, storage::GetDiscounts(ctx.Tx(), *ctx.tenant));
+    RETURN_IF_ERROR(storage::SetDiscounts(ctx.Tx(), *ctx.tenant, req));
+    ctx.audit = {"discounts", ctx.tenant->str(), boost::json::object{{"from", ToJson(before)}, {"to", ToJson(req)}},
+                 std::nullopt};
+    return Json(200, req);
+  };
+}
+
+Handler GetUsage() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto month, Month(std::nullopt));
+    ASSIGN_OR_RETURN(Timestamp from, TimeParam(ctx, "from", month.first));
+    ASSIGN_OR_RETURN(Timestamp to, TimeParam(ctx, "to", month.second));
+    const std::string group_by(ctx.request.Query("group_by").value_or("day"));
+    Validator v;
+    v.Require(from < to, "to", "invalid", "must be after from");
+    v.Require(to - from <= kMaxUsageRange, "to", "out_of_range", "a usage report spans at most 366 days");
+    v.Require(group_by == "day" || group_by == "resource", "group_by", "invalid", "must be day or resource");
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(UsageReport u, storage::UsageOf(ctx.Tx(), *ctx.tenant, from, to, group_by));
+    return Json(200, u);
+  };
+}
+
+Handler GetDraftInvoice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto month, Month(ctx.request.Query("period")));
+    ASSIGN_OR_RETURN(Invoice inv, storage::DraftInvoice(ctx.Tx(), *ctx.tenant, month.first, month.second));
+    return Json(200, inv);
+  };
+}
+
+}  // namespace gaon::api

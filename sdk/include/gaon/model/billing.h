@@ -1,0 +1,163 @@
+// Wire types for billing: prices, tax rates, discounts, usage reports and invoices. Money and
+// quantities travel as decimal strings ("4500000", "2.4900") — never binary floating point;
+// the server computes them with PostgreSQL numeric (docs/billing.md).
+// Shared by gaond and the SDK; Fields() lists drive the JSON codecs in json_io.h.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gaon/ids.h"
+#include "gaon/model/json_io.h"
+#include "gaon/time.h"
+
+namespace gaon {
+
+// A price of one SKU in one currency from `effective_from` until the SKU's next price. SKUs:
+// gpu-hour.<gpu type> (instances), endpoint-replica-hour.<gpu type> (endpoint replicas),
+// tokens-input.<model> and tokens-output.<model> (per million tokens).
+struct Price {
+  std::string sku;
+  std::string currency;
+  std::string unit;        // gpu-hour | million-tokens
+  std::string unit_price;  // decimal, in `currency`
+  Timestamp effective_from{};
+  std::string description;
+  std::optional<Timestamp> created_at;
+  template <class V>
+  void Fields(V& v) {
+    v("sku", sku, Field::kRequired);
+    v("currency", currency, Field::kRequired);
+    v("unit", unit, Field::kRequired);
+    v("unit_price", unit_price, Field::kRequired);
+    v("effective_from", effective_from, Field::kRequired);
+    v("description", description);
+    v("created_at", created_at, Field::kOutputOnly);
+  }
+};
+
+struct TaxRate {
+  std::string jurisdiction;  // ISO 3166-1 alpha-2
+  std::string percent;       // decimal: "10"
+  std::string name;          // "VAT"
+  template <class V>
+  void Fields(V& v) {
+    v("jurisdiction", jurisdiction);
+    v("percent", percent);
+    v("name", name);
+  }
+};
+
+// What the catalog file says about money: tax rates and the prices it seeds.
+struct BillingCatalog {
+  std::vector<TaxRate> tax_rates;
+  std::vector<Price> prices;
+};
+
+// PUT /v1/admin/tenants/{tenant}/discounts: the tenant's contracted discounts, replacing the
+// previous set. Keys are SKUs, or "*" for every SKU; values are percentages ("12.5").
+struct Discounts {
+  std::map<std::string, std::string> percent;
+  template <class V>
+  void Fields(V& v) {
+    v("percent", percent, Field::kRequired);
+  }
+};
+
+// GET /v1/tenants/{tenant}/usage: charges so far, unrounded, grouped by day and SKU or by
+// resource and SKU.
+struct UsageRow {
+  std::optional<std::string> date;  // YYYY-MM-DD (UTC), when grouped by day
+  std::string sku;
+  std::optional<std::string> resource_kind;  // instance | replica | endpoint, when grouped by resource
+  std::optional<std::string> resource_id;
+  std::string unit;
+  std::string quantity;
+  std::string amount;  // after discounts, not rounded
+  template <class V>
+  void Fields(V& v) {
+    v("date", date);
+    v("sku", sku);
+    v("resource_kind", resource_kind);
+    v("resource_id", resource_id);
+    v("unit", unit);
+    v("quantity", quantity);
+    v("amount", amount);
+  }
+};
+
+struct UsageReport {
+  Timestamp period_start{};
+  Timestamp period_end{};
+  Timestamp as_of{};
+  std::string currency;
+  std::string group_by;  // day | resource
+  std::vector<UsageRow> items;
+  template <class V>
+  void Fields(V& v) {
+    v("period_start", period_start);
+    v("period_end", period_end);
+    v("as_of", as_of);
+    v("currency", currency);
+    v("group_by", group_by);
+    v("items", items);
+  }
+};
+
+// One line: a SKU at one unit price and discount. `amount` is `amount_unrounded` rounded once,
+// half away from zero, to the currency's minor unit.
+struct InvoiceLine {
+  std::string sku;
+  std::string unit;
+  std::string quantity;
+  std::string unit_price;
+  std::string discount_percent;
+  std::string list_amount;       // quantity × unit price, unrounded
+  std::string amount_unrounded;  // after the discount
+  std::string amount;
+  template <class V>
+  void Fields(V& v) {
+    v("sku", sku);
+    v("unit", unit);
+    v("quantity", quantity);
+    v("unit_price", unit_price);
+    v("discount_percent", discount_percent);
+    v("list_amount", list_amount);
+    v("amount_unrounded", amount_unrounded);
+    v("amount", amount);
+  }
+};
+
+struct Invoice {
+  std::optional<InvoiceId> id;  // none for a draft computed live
+  TenantId tenant_id;
+  std::string state = "draft";
+  Timestamp period_start{};  // UTC calendar month, half-open
+  Timestamp period_end{};
+  Timestamp as_of{};
+  std::string currency;
+  std::vector<InvoiceLine> lines;
+  std::string subtotal;     // sum of the rounded lines
+  std::string tax_percent;  // the tenant's jurisdiction's
+  std::string tax;          // subtotal × tax percent, rounded once
+  std::string total;
+  template <class V>
+  void Fields(V& v) {
+    v("id", id);
+    v("tenant_id", tenant_id);
+    v("state", state);
+    v("period_start", period_start);
+    v("period_end", period_end);
+    v("as_of", as_of);
+    v("currency", currency);
+    v("lines", lines);
+    v("subtotal", subtotal);
+    v("tax_percent", tax_percent);
+    v("tax", tax);
+    v("total", total);
+  }
+};
+
+}  // namespace gaon

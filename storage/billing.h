@@ -1,0 +1,42 @@
+// Billing repository: reference data (currencies, tax rates, prices), tenants' discounts, and
+// what a tenant owes — usage so far and the live draft invoice — computed by gaon_rate()
+// (migration 0008) in PostgreSQL numeric. Every function runs in the caller's transaction;
+// amounts cross into C++ only as decimal text.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "gaon/model/billing.h"
+#include "gaon/model/compute.h"
+#include "storage/database.h"
+#include "storage/query.h"
+
+namespace gaon::storage {
+
+// Loads every ISO 4217 currency, the catalog's tax rates, and its prices. A price row is only
+// added, never changed: a row dated in the past is added only for a SKU and currency that have
+// no price yet (the first load), so editing the file cannot rewrite what was billed. Returns
+// how many dated-in-the-past rows were left out. Needs platform access.
+StatusOr<int> SeedBilling(Tx& tx, const BillingCatalog& billing);
+
+struct PriceFilter {
+  std::optional<std::string> sku;
+  std::optional<std::string> currency;
+};
+StatusOr<Page<Price>> ListPrices(Tx& tx, const PriceFilter& filter, const ListQuery& q);
+// A new price from `effective_from`, which must not be in the past (FailedPrecondition
+// "price_in_past"); AlreadyExists("price_exists") for the same SKU, currency and time.
+StatusOr<Price> InsertPrice(Tx& tx, const Price& p);
+
+StatusOr<Discounts> GetDiscounts(Tx& tx, const TenantId& tenant);
+Status SetDiscounts(Tx& tx, const TenantId& tenant, const Discounts& d);
+
+// Charges in [start, end) as of now, grouped by "day" (and SKU) or "resource" (and SKU).
+StatusOr<UsageReport> UsageOf(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
+                              const std::string& group_by);
+// The invoice [start, end) would be if it closed now: lines rounded once each, tax on the
+// rounded subtotal.
+StatusOr<Invoice> DraftInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end);
+
+}  // namespace gaon::storage

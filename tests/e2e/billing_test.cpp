@@ -1,0 +1,293 @@
+// End-to-end: billing's first part — prices that never change, discounts, usage so far and
+// the draft invoice, rated by gaond (PostgreSQL numeric) and checked against an independent
+// integer computation in this test, to the last won and cent.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <set>
+#include <random>
+#include <tuple>
+
+#include "gaon/time.h"
+#include "tests/support/cloud.h"
+
+using namespace gaon;
+using namespace gaon::test;
+
+namespace {
+
+std::string S(const boost::json::value& v) { return std::string(v.as_string()); }
+
+std::string Sql(TestCloud& c, const std::string& q) { return c.db().OwnerQuery("SET gaon.platform = 'on'; " + q); }
+
+// Sums of µs × GPUs × prices overflow 64 bits; GCC's 128-bit integer holds them exactly.
+__extension__ typedef __int128 i128;
+
+// Microseconds since the epoch of a UTC time.
+std::int64_t Us(int y, int mo, int d, int h = 0, int mi = 0, int s = 0) {
+  const auto day = std::chrono::sys_days(std::chrono::year(y) / mo / d);
+  return std::chrono::duration_cast<std::chrono::microseconds>(day.time_since_epoch()).count() +
+         ((h * 60LL + mi) * 60LL + s) * 1'000'000LL;
+}
+
+std::string Iso(std::int64_t us) {
+  return FormatTimestamp(Timestamp(std::chrono::microseconds(us)));
+}
+
+struct Record {
+  std::string gpu_type;
+  int gpus;
+  std::int64_t start, end;  // µs; end < 0: still running
+};
+
+// A price in the currency's minor units times 10^k, and from when.
+struct PriceStep {
+  std::int64_t from;
+  std::int64_t minor_price;  // e.g. 299 for USD 2.99, 4200 for KRW 4200
+};
+
+// The amount in minor units of one SKU line for [p0, p1), from first principles: every record
+// cut at the period and price edges, a 60 s minimum per record charged where it started, and
+// one rounding half up at the end.
+std::map<std::int64_t, i128> ExpectedNumerators(const std::vector<Record>& recs, const std::vector<PriceStep>& prices,
+                                                std::int64_t p0, std::int64_t p1, std::int64_t now) {
+  std::map<std::int64_t, i128> by_price;  // minor price → Σ gpus × µs × minor price
+  for (const auto& r : recs) {
+    const std::int64_t stop = std::min(r.end < 0 ? now : r.end, p1);
+    const std::int64_t dur = (r.end < 0 ? now : r.end) - r.start;
+    const std::int64_t topup = std::max<std::int64_t>(0, 60'000'000 - dur);
+    for (std::size_t k = 0; k < prices.size(); ++k) {
+      const std::int64_t from = prices[k].from;
+      const std::int64_t to = k + 1 < prices.size() ? prices[k + 1].from : INT64_MAX;
+      const std::int64_t a = std::max({r.start, p0, from}), b = std::min(stop, to);
+      std::int64_t us = b > a ? b - a : 0;
+      if (r.start >= p0 && r.start >= from && r.start < to && r.start < p1) us += topup;
+      if (us > 0) by_price[prices[k].minor_price] += static_cast<i128>(r.gpus) * us * prices[k].minor_price;
+    }
+  }
+  return by_price;
+}
+
+std::string Minor(std::int64_t v, int units) {
+  if (units == 0) return std::to_string(v);
+  std::string s = std::to_string(v);
+  while (static_cast<int>(s.size()) <= units) s = "0" + s;
+  return s.substr(0, s.size() - units) + "." + s.substr(s.size() - units);
+}
+
+void InsertRecords(TestCloud& c, const std::string& tenant, const std::vector<Record>& recs) {
+  std::string values;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const auto& r = recs[i];
+    values += (values.empty() ? "" : ",") + std::string("('") + tenant + "', 'instance', 'inst_prop" +
+              std::to_string(i) + "', 1, 'gpu.x', '" + r.gpu_type + "', " + std::to_string(r.gpus) + ", '" +
+              Iso(r.start) + "', " + (r.end < 0 ? "NULL" : "'" + Iso(r.end) + "'") + ")";
+  }
+  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+         "started_at, ended_at) VALUES " + values);
+}
+
+// Random lifecycles around October 2026: some end in it, some span its start or end, some are
+// shorter than the 60 s minimum, some are still running.
+std::vector<Record> RandomRecords(std::mt19937_64& rng, const std::string& gpu_type, int n) {
+  const std::int64_t sep_20 = Us(2026, 9, 20), nov_10 = Us(2026, 11, 10);
+  std::uniform_int_distribution<std::int64_t> when(sep_20, nov_10);
+  std::uniform_int_distribution<int> kind(0, 9), gpus(1, 8);
+  std::uniform_int_distribution<std::int64_t> secs(1, 20 * 86400), short_secs(1, 59);
+  std::vector<Record> out;
+  for (int i = 0; i < n; ++i) {
+    Record r{gpu_type, gpus(rng), when(rng), 0};
+    const int k = kind(rng);
+    // Microsecond-precise lengths, as real controllers write them.
+    if (k == 0) r.end = -1;
+    else if (k == 1) r.end = r.start + short_secs(rng) * 1'000'000 + 123'457;
+    else r.end = r.start + secs(rng) * 1'000'000 + 654'321;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("random GPU usage spanning month ends is rated to the last won and cent, with discounts and tax",
+          "[e2e][billing][property]") {
+  auto c = TestCloud::Start();
+  const std::string krw = c->CreateTenant("won-payer", "KR", "KRW");
+  const std::string usd = c->CreateTenant("dollar-payer", "KR", "USD");
+  const std::string key = c->CreateKey(krw, "billing-viewer"), usd_key = c->CreateKey(usd, "tenant-admin");
+  // A price change in the middle of October (rows dated in the past go in only by hand: the
+  // API refuses them).
+  Sql(*c, "INSERT INTO prices (sku, currency, unit, unit_price, effective_from) VALUES "
+          "('gpu-hour.h100-80gb-sxm', 'KRW', 'gpu-hour', 3900, '2026-10-15T12:00:00Z'), "
+          "('gpu-hour.h100-80gb-sxm', 'USD', 'gpu-hour', 2.79, '2026-10-15T12:00:00Z')");
+  std::mt19937_64 rng(20261127);
+  const auto krw_recs = RandomRecords(rng, "h100-80gb-sxm", 60);
+  const auto usd_recs = RandomRecords(rng, "h100-80gb-sxm", 60);
+  InsertRecords(*c, krw, krw_recs);
+  InsertRecords(*c, usd, usd_recs);
+  // KRW tenant: 10 % off everything, 25 % off H100 hours (the SKU's own discount wins).
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + krw + "/discounts",
+                R"({"percent":{"*":"10","gpu-hour.h100-80gb-sxm":"25"}})")
+              .status == 200);
+
+  const std::int64_t oct = Us(2026, 10, 1), nov = Us(2026, 11, 1);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(Now().time_since_epoch()).count();
+  struct Case {
+    std::string tenant, key;
+    const std::vector<Record>* recs;
+    std::vector<PriceStep> prices;
+    int units;
+    int discount;  // percent
+  };
+  const std::vector<Case> cases = {
+      {krw, key, &krw_recs, {{Us(2026, 1, 1), 4200}, {Us(2026, 10, 15, 12), 3900}}, 0, 25},
+      {usd, usd_key, &usd_recs, {{Us(2026, 1, 1), 299}, {Us(2026, 10, 15, 12), 279}}, 2, 0},
+  };
+  for (const auto& cs : cases) {
+    auto r = c->Call("GET", "/v1/tenants/" + cs.tenant + "/invoices/draft?period=2026-10", cs.key);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const auto inv = r.Json();
+    const auto expected = ExpectedNumerators(*cs.recs, cs.prices, oct, nov, now);
+    const auto& lines = inv.at("lines").as_array();
+    REQUIRE(lines.size() == expected.size());
+    std::int64_t subtotal = 0;
+    std::size_t k = 0;
+    for (const auto& [price, numerator] : expected) {  // lines come by unit price, ascending
+      const auto& line = lines.at(k++);
+      CHECK(S(line.at("sku")) == "gpu-hour.h100-80gb-sxm");
+      CHECK(S(line.at("discount_percent")) == std::to_string(cs.discount));
+      // Σ × (100 − d) / 100 / (3600 × 10^6), rounded once, half up.
+      const i128 d = static_cast<i128>(3600) * 1'000'000 * 100;
+      const std::int64_t exact = static_cast<std::int64_t>((numerator * (100 - cs.discount) * 2 + d) / (2 * d));
+      CHECK(S(line.at("amount")) == Minor(exact, cs.units));
+      subtotal += exact;
+    }
+    CHECK(S(inv.at("subtotal")) == Minor(subtotal, cs.units));
+    // Tax 10 % on the rounded subtotal, rounded once (half up).
+    const std::int64_t tax = (subtotal * 10 * 2 + 100) / 200;
+    CHECK(S(inv.at("tax_percent")) == "10");
+    CHECK(S(inv.at("tax")) == Minor(tax, cs.units));
+    CHECK(S(inv.at("total")) == Minor(subtotal + tax, cs.units));
+    CHECK(S(inv.at("currency")) == (cs.units == 0 ? "KRW" : "USD"));
+    CHECK(S(inv.at("period_start")) == "2026-10-01T00:00:00Z");
+    CHECK(S(inv.at("period_end")) == "2026-11-01T00:00:00Z");
+  }
+
+  // Usage by resource sums to the same unrounded amounts as the lines.
+  auto usage = c->Call("GET", "/v1/tenants/" + usd + "/usage?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
+                                                     "&group_by=resource", usd_key);
+  REQUIRE(usage.status == 200);
+  const auto report = usage.Json();
+  CHECK(S(report.at("group_by")) == "resource");
+  CHECK(!report.at("items").as_array().empty());
+  for (const auto& row : report.at("items").as_array()) CHECK(S(row.at("resource_id")).rfind("inst_prop", 0) == 0);
+}
+
+TEST_CASE("prices are added, never changed, and never dated in the past", "[e2e][billing][prices]") {
+  auto c = TestCloud::Start();
+  auto list = c->Op("GET", "/v1/admin/prices?sku=gpu-hour.h100-80gb-sxm");
+  REQUIRE(list.status == 200);
+  const auto listed = list.Json();
+  REQUIRE(listed.at("items").as_array().size() == 2);  // KRW and USD from the catalog
+  CHECK(S(listed.at("items").at(0).at("unit_price")) == "4200");
+
+  const std::string body = R"({"sku":"gpu-hour.h100-80gb-sxm","currency":"KRW","unit":"gpu-hour","unit_price":"3900",)";
+  auto past = c->Op("POST", "/v1/admin/prices", body + R"("effective_from":"2026-01-02T00:00:00Z"})");
+  CHECK(past.status == 409);
+  CHECK(S(past.Json().at("code")) == "price_in_past");
+  auto future = c->Op("POST", "/v1/admin/prices", body + R"("effective_from":"2099-01-01T00:00:00Z"})");
+  INFO(future.body);
+  CHECK(future.status == 201);
+  CHECK(c->Op("POST", "/v1/admin/prices", body + R"("effective_from":"2099-01-01T00:00:00Z"})").status == 409);
+  CHECK(c->Op("POST", "/v1/admin/prices",
+              R"({"sku":"gpu-hour.h100-80gb-sxm","currency":"KRW","unit":"gpu-hour","unit_price":"1e3",)"
+              R"("effective_from":"2099-01-01T00:00:00Z"})")
+            .status == 400);
+  CHECK(c->Op("POST", "/v1/admin/prices",
+              R"({"sku":"disk-hour.x","currency":"KRW","unit":"gpu-hour","unit_price":"1",)"
+              R"("effective_from":"2099-01-01T00:00:00Z"})")
+            .status == 400);
+  // Not even the schema owner can rewrite a price.
+  CHECK_THROWS(Sql(*c, "UPDATE prices SET unit_price = 1 WHERE sku = 'gpu-hour.h100-80gb-sxm'"));
+  CHECK_THROWS(Sql(*c, "DELETE FROM prices"));
+
+  // Tenants never see the operator's price routes, and only billing roles see usage.
+  const std::string t = c->CreateTenant("shop");
+  CHECK(c->Call("GET", "/v1/admin/prices", c->CreateKey(t, "tenant-admin")).status == 403);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/usage", c->CreateKey(t, "tenant-member")).status == 403);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/usage", c->CreateKey(t, "billing-viewer")).status == 200);
+  const std::string other = c->CreateTenant("other");
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices/draft", c->CreateKey(other, "tenant-admin")).status == 404);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices/draft?period=2026-13", c->CreateKey(t, "tenant-admin")).status ==
+        400);
+  CHECK(c->Op("PUT", "/v1/admin/tenants/" + t + "/discounts", R"({"percent":{"*":"120"}})").status == 400);
+  CHECK(c->Op("PUT", "/v1/admin/tenants/" + t + "/discounts", R"({"percent":{"*":"0"}})").status == 400);
+}
+
+TEST_CASE("a running endpoint's replica hours and tokens show in usage and the draft invoice", "[e2e][billing]") {
+  auto c = TestCloud::Start({.env = {{"GAON_SIM_FLEET_FILE", TestCloud::FleetFile("groups:\n" + TestCloud::FleetGroup(
+                                                                                     "kr-central-1a", "h100-80gb-sxm", 1))},
+                                     {"GAON_SIM_REPLICA_START_TIME", "100ms"},
+                                     {"GAON_SIM_MODEL_LOAD_TIME_PER_BILLION", "0s"}}});
+  const std::string t = c->CreateTenant("served", "KR", "KRW");
+  const std::string key = c->CreateKey(t, "tenant-admin");
+  auto ep = c->Call("POST", "/v1/tenants/" + t + "/endpoints", key,
+                    R"({"name":"chat","spec":{"model":"qwen2.5-7b-instruct","gpu_type":"h100-80gb-sxm"}})");
+  REQUIRE(ep.status == 202);
+  const std::string id = S(ep.Json().at("id"));
+  REQUIRE(WaitUntil([&] {
+    auto r = c->Call("POST", "/v1/tenants/" + t + "/endpoints/" + id + "/v1/chat/completions", key,
+                     R"({"messages":[{"role":"user","content":"one two three"}]})");
+    return r.status == 200;
+  }, std::chrono::seconds(20)));
+  auto draft = c->Call("GET", "/v1/tenants/" + t + "/invoices/draft", key);
+  REQUIRE(draft.status == 200);
+  const auto inv = draft.Json();
+  std::set<std::string> skus;
+  for (const auto& l : inv.at("lines").as_array()) skus.insert(S(l.at("sku")));
+  CHECK(skus.count("endpoint-replica-hour.h100-80gb-sxm") == 1);
+  CHECK(skus.count("tokens-input.qwen2.5-7b-instruct") == 1);
+  CHECK(skus.count("tokens-output.qwen2.5-7b-instruct") == 1);
+  // A replica serving for seconds is billed its 60 s minimum: 4600 KRW per GPU-hour → 77 KRW.
+  for (const auto& l : inv.at("lines").as_array()) {
+    if (S(l.at("sku")) == "endpoint-replica-hour.h100-80gb-sxm") CHECK(std::stoi(S(l.at("amount"))) >= 77);
+  }
+  auto usage = c->Call("GET", "/v1/tenants/" + t + "/usage?group_by=resource", key);
+  REQUIRE(usage.status == 200);
+  const auto report = usage.Json();
+  bool endpoint_tokens = false;
+  for (const auto& row : report.at("items").as_array()) {
+    if (row.at("resource_id") == boost::json::value(id)) endpoint_tokens = true;
+  }
+  CHECK(endpoint_tokens);
+}
+
+TEST_CASE("the worked example of docs/billing.md comes out as written", "[e2e][billing]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("example", "KR", "KRW");
+  Sql(*c, "INSERT INTO prices (sku, currency, unit, unit_price, effective_from) VALUES "
+          "('gpu-hour.h100-80gb-sxm', 'KRW', 'gpu-hour', 3900, '2026-10-15T12:00:00Z')");
+  Sql(*c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+          "started_at, ended_at) VALUES ('" + t + "', 'instance', 'inst_example', 1, 'gpu.h100.2x', 'h100-80gb-sxm', 2, "
+          "'2026-10-14T20:00:00Z', '2026-10-16T02:30:00.5Z')");
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/discounts", R"({"percent":{"gpu-hour.h100-80gb-sxm":"25"}})")
+              .status == 200);
+  auto r = c->Call("GET", "/v1/tenants/" + t + "/invoices/draft?period=2026-10", c->CreateKey(t, "billing-viewer"));
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto inv = r.Json();
+  const auto& lines = inv.at("lines").as_array();
+  REQUIRE(lines.size() == 2);
+  CHECK(S(lines.at(0).at("unit_price")) == "3900");
+  CHECK(S(lines.at(0).at("amount_unrounded")).rfind("84825.8125", 0) == 0);
+  CHECK(S(lines.at(0).at("amount")) == "84826");
+  CHECK(S(lines.at(1).at("unit_price")) == "4200");
+  CHECK(S(lines.at(1).at("quantity")).rfind("32", 0) == 0);
+  CHECK(S(lines.at(1).at("amount")) == "100800");
+  CHECK(S(inv.at("subtotal")) == "185626");
+  CHECK(S(inv.at("tax")) == "18563");
+  CHECK(S(inv.at("total")) == "204189");
+}
