@@ -142,6 +142,11 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/tenants/{tenant}/discounts",            P::kBillingRead,   "discounts.get",     GetDiscounts()});
   r.Add({"GET",    "/v1/tenants/{tenant}/usage",                P::kBillingRead,   "usage.get",         GetUsage()});
   r.Add({"GET",    "/v1/tenants/{tenant}/invoices/draft",       P::kBillingRead,   "invoices.draft",    GetDraftInvoice()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/invoices",             P::kBillingRead,   "invoices.list",     ListInvoices()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/invoices/{invoice}",   P::kBillingRead,   "invoices.get",      GetInvoice()});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices:finalize", P::kPlatformAdmin, "invoices.finalize", FinalizeInvoice(s)});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:pay",  P::kPlatformAdmin, "invoices.pay",  PayInvoice()});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:void", P::kPlatformAdmin, "invoices.void", VoidInvoice(s), E::kWorker, winds_down});
 
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});

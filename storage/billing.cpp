@@ -1,5 +1,7 @@
 #include "storage/billing.h"
 
+#include <cstdio>
+
 #include "core/iso.h"
 #include "storage/internal/rows.h"
 
@@ -30,31 +32,98 @@ constexpr Sql kSetDiscount{"billing.set_discount",
                            "INSERT INTO tenant_discounts (tenant_id, sku, percent) VALUES ($1, $2, $3::numeric)"};
 constexpr Sql kUsageByDay{
     "billing.usage_by_day",
-    "SELECT to_char(charge_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sku, unit, sum(quantity)::text, sum(amount)::text "
+    "SELECT to_char(charge_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sku, unit, trim_scale(sum(quantity))::text, "
+    "trim_scale(sum(amount))::text "
     "FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) GROUP BY 1, 2, 3 ORDER BY 1, 2"};
 constexpr Sql kUsageByResource{
     "billing.usage_by_resource",
-    "SELECT resource_kind, resource_id, sku, unit, sum(quantity)::text, sum(amount)::text "
+    "SELECT resource_kind, resource_id, sku, unit, trim_scale(sum(quantity))::text, trim_scale(sum(amount))::text "
     "FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) GROUP BY 1, 2, 3, 4 ORDER BY 2, 3"};
 constexpr Sql kCurrency{"billing.currency",
                         "SELECT t.billing_currency, c.minor_units, coalesce(x.percent, 0)::text FROM tenants t JOIN "
                         "currencies c ON c.code = t.billing_currency LEFT JOIN tax_rates x ON x.jurisdiction = "
                         "t.jurisdiction WHERE t.tenant_id = $1"};
-// Lines: one per SKU, unit price and discount; rounded once each, half away from zero (what
-// numeric round() does) to the currency's minor unit.
-constexpr Sql kLines{
-    "billing.draft_lines",
-    "SELECT sku, unit, sum(quantity)::text, unit_price::text, discount_percent::text, sum(list_amount)::text, "
-    "sum(amount)::text, round(sum(amount), $4)::text FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) "
-    "GROUP BY sku, unit, unit_price, discount_percent ORDER BY sku, unit_price"};
+constexpr const char* kLineCols =
+    "charge_class, charge_period_start, charge_period_end, sku, unit, trim_scale(quantity)::text, "
+    "trim_scale(unit_price)::text, trim_scale(discount_percent)::text, trim_scale(list_amount)::text, "
+    "trim_scale(amount_unrounded)::text, amount::text";
+// The draft: gaon_invoice_lines (one line per SKU, unit price and discount, rounded once each,
+// half away from zero — numeric round() — plus corrections), then the totals over them.
+const Sql kLines{"billing.draft_lines",
+                 KeepText(std::string("SELECT ") + kLineCols +
+                          " FROM gaon_invoice_lines($1, $2::timestamptz, $3::timestamptz, now(), $4) ORDER BY "
+                          "charge_class NULLS FIRST, charge_period_start, sku, unit_price, discount_percent")};
 // Subtotal of the rounded lines; tax on the rounded subtotal, rounded once.
 constexpr Sql kTotals{
     "billing.draft_totals",
-    "WITH l AS (SELECT round(sum(amount), $4) AS a FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) "
-    "GROUP BY sku, unit, unit_price, discount_percent), s AS (SELECT coalesce(sum(a), 0) AS subtotal FROM l) "
-    "SELECT round(subtotal, $4)::text, round(subtotal * $5::numeric / 100, $4)::text, "
-    "(round(subtotal, $4) + round(subtotal * $5::numeric / 100, $4))::text FROM s"};
+    "WITH s AS (SELECT coalesce(sum(amount), 0) AS subtotal FROM gaon_invoice_lines($1, $2::timestamptz, "
+    "$3::timestamptz, now(), $4)) SELECT subtotal::text, round(subtotal * $5::numeric / 100, $4)::text, "
+    "(subtotal + round(subtotal * $5::numeric / 100, $4))::text FROM s"};
+constexpr const char* kInvoiceCols =
+    "invoice_id, number, tenant_id, state, period_start, period_end, currency, subtotal::text, tax_percent::text, "
+    "tax::text, total::text, finalized_at, paid_at, voided_at, void_reason, replaces_invoice_id";
+const Sql kGetInvoice{"invoices.get", KeepText(std::string("SELECT ") + kInvoiceCols +
+                                               " FROM invoices WHERE tenant_id = $1 AND invoice_id = $2")};
+const Sql kLiveInvoice{"invoices.live",
+                       KeepText(std::string("SELECT ") + kInvoiceCols +
+                                " FROM invoices WHERE tenant_id = $1 AND period_start = $2::timestamptz AND state <> "
+                                "'void' AND currency = (SELECT billing_currency FROM tenants WHERE tenant_id = $1)")};
+const Sql kInvoiceLines{"invoices.lines", KeepText(std::string("SELECT ") + kLineCols +
+                                                   " FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 "
+                                                   "ORDER BY line_no")};
+constexpr Sql kSerialize{"invoices.serialize", "SELECT pg_advisory_xact_lock(hashtext('gaon.invoices:' || $1))"};
+constexpr Sql kNextNumber{"invoices.next_number",
+                          "INSERT INTO invoice_counters AS c (prefix, last_number) VALUES ($1, 1) ON CONFLICT (prefix) "
+                          "DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"};
+// The invoice and its lines in one statement, from one evaluation of gaon_invoice_lines.
+constexpr Sql kFinalize{
+    "invoices.finalize",
+    "WITH l AS MATERIALIZED (SELECT * FROM gaon_invoice_lines($1, $2::timestamptz, $3::timestamptz, now(), $4)), "
+    "s AS (SELECT coalesce(sum(amount), 0) AS subtotal FROM l), "
+    "inv AS (INSERT INTO invoices (tenant_id, invoice_id, number, period_start, period_end, currency, subtotal, "
+    "tax_percent, tax, total, replaces_invoice_id) SELECT $1, $5, $6, $2::timestamptz, $3::timestamptz, $7, subtotal, "
+    "$8::numeric, round(subtotal * $8::numeric / 100, $4), subtotal + round(subtotal * $8::numeric / 100, $4), $9 "
+    "FROM s RETURNING invoice_id), "
+    "ins AS (INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, charge_class, charge_period_start, "
+    "charge_period_end, sku, unit, quantity, unit_price, discount_percent, list_amount, amount_unrounded, amount) "
+    "SELECT $1, inv.invoice_id, row_number() OVER (ORDER BY l.charge_class NULLS FIRST, l.charge_period_start, l.sku, "
+    "l.unit_price, l.discount_percent), l.charge_class, l.charge_period_start, l.charge_period_end, l.sku, l.unit, "
+    "l.quantity, l.unit_price, l.discount_percent, l.list_amount, l.amount_unrounded, l.amount FROM l, inv) "
+    "SELECT invoice_id FROM inv"};
+constexpr Sql kPay{"invoices.pay",
+                   "UPDATE invoices SET state = 'paid', paid_at = now() WHERE tenant_id = $1 AND invoice_id = $2 AND "
+                   "state = 'finalized'"};
+constexpr Sql kVoid{"invoices.void",
+                    "UPDATE invoices SET state = 'void', voided_at = now(), void_reason = $3 WHERE tenant_id = $1 AND "
+                    "invoice_id = $2 AND state <> 'void'"};
 
+InvoiceLine LineRow(const ResultRow& r) {
+  return InvoiceLine{OptStr(r[0]),      Ts(r[1]),         Ts(r[2]),         r[3].c_str(),
+                     r[4].c_str(),      r[5].c_str(),     r[6].c_str(),     r[7].c_str(),
+                     r[8].c_str(),      r[9].c_str(),     r[10].c_str()};
+}
+
+Invoice InvoiceRow(const ResultRow& r) {
+  Invoice i;
+  i.id = InvoiceId::FromTrusted(r[0].c_str());
+  i.number = r[1].c_str();
+  i.tenant_id = TenantId::FromTrusted(r[2].c_str());
+  i.state = r[3].c_str();
+  i.period_start = Ts(r[4]);
+  i.period_end = Ts(r[5]);
+  i.currency = r[6].c_str();
+  i.subtotal = r[7].c_str();
+  i.tax_percent = r[8].c_str();
+  i.tax = r[9].c_str();
+  i.total = r[10].c_str();
+  i.finalized_at = Ts(r[11]);
+  i.as_of = *i.finalized_at;
+  i.paid_at = OptTs(r[12]);
+  i.voided_at = OptTs(r[13]);
+  i.void_reason = OptStr(r[14]);
+  if (!r[15].is_null()) i.replaces_invoice_id = InvoiceId::FromTrusted(r[15].c_str());
+  return i;
+}
 
 Price PriceRow(const ResultRow& r) {
   Price p;
@@ -174,14 +243,72 @@ StatusOr<Invoice> DraftInvoice(Tx& tx, const TenantId& tenant, Timestamp start, 
   const int minor = cur[0][1].as<int>();
   inv.tax_percent = cur[0][2].c_str();
   for (const auto& r : Exec(tx, kLines, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor)) {
-    inv.lines.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str(), r[5].c_str(),
-                         r[6].c_str(), r[7].c_str()});
+    inv.lines.push_back(LineRow(r));
   }
   const auto t = Exec(tx, kTotals, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor, inv.tax_percent);
   inv.subtotal = t[0][0].c_str();
   inv.tax = t[0][1].c_str();
   inv.total = t[0][2].c_str();
   return inv;
+}
+
+StatusOr<std::optional<Invoice>> LiveInvoice(Tx& tx, const TenantId& tenant, Timestamp start) {
+  const auto r = Exec(tx, kLiveInvoice, tenant.str(), FormatTimestamp(start));
+  if (r.empty()) return std::optional<Invoice>();
+  return std::optional<Invoice>(InvoiceRow(r[0]));
+}
+
+StatusOr<Invoice> GetInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id) {
+  const auto r = Exec(tx, kGetInvoice, tenant.str(), id.str());
+  if (r.empty()) return NotFound("invoice " + id.str() + " not found");
+  Invoice inv = InvoiceRow(r[0]);
+  for (const auto& row : Exec(tx, kInvoiceLines, tenant.str(), id.str())) inv.lines.push_back(LineRow(row));
+  return inv;
+}
+
+StatusOr<Page<Invoice>> ListInvoices(Tx& tx, const TenantId& tenant, const ListQuery& q) {
+  FilteredSql sql("invoices.list", std::string("SELECT ") + kInvoiceCols + " FROM invoices WHERE true");
+  sql.Add("tenant_id = $?", tenant.str()).Add("invoice_id < $?", q.after);
+  sql.Tail("ORDER BY invoice_id DESC LIMIT $?", std::to_string(q.page_size + 1));
+  return ToPage<Invoice>(sql.Run(tx), q.page_size, InvoiceRow, [](const Invoice& i) { return i.id->str(); });
+}
+
+StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
+                                  const std::string& number_prefix, const std::optional<InvoiceId>& replaces,
+                                  bool* created) {
+  *created = false;
+  Exec(tx, kSerialize, tenant.str());
+  ASSIGN_OR_RETURN(auto live, LiveInvoice(tx, tenant, start));
+  if (live) return GetInvoice(tx, tenant, *live->id);
+  const auto cur = Exec(tx, kCurrency, tenant.str());
+  if (cur.empty()) return NotFound("tenant " + tenant.str() + " not found");
+  const std::string currency = cur[0][0].c_str(), tax_percent = cur[0][2].c_str();
+  const int minor = cur[0][1].as<int>();
+  const auto n = Exec(tx, kNextNumber, number_prefix)[0][0].as<std::int64_t>();
+  char seq[16];
+  std::snprintf(seq, sizeof seq, "%06lld", static_cast<long long>(n));
+  const InvoiceId id = InvoiceId::Generate();
+  std::optional<std::string> replaced;
+  if (replaces) replaced = replaces->str();
+  Exec(tx, kFinalize, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor, id.str(),
+       number_prefix + "-" + seq, currency, tax_percent, replaced);
+  *created = true;
+  return GetInvoice(tx, tenant, id);
+}
+
+StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id) {
+  ASSIGN_OR_RETURN(Invoice inv, GetInvoice(tx, tenant, id));
+  if (inv.state == "void") return FailedPrecondition("invoice " + *inv.number + " is void", "invoice_void");
+  if (inv.state == "paid") return inv;
+  Exec(tx, kPay, tenant.str(), id.str());
+  return GetInvoice(tx, tenant, id);
+}
+
+StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason) {
+  ASSIGN_OR_RETURN(Invoice inv, GetInvoice(tx, tenant, id));
+  if (inv.state == "void") return FailedPrecondition("invoice " + *inv.number + " is already void", "invoice_void");
+  Exec(tx, kVoid, tenant.str(), id.str(), reason);
+  return GetInvoice(tx, tenant, id);
 }
 
 }  // namespace gaon::storage

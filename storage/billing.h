@@ -35,8 +35,25 @@ Status SetDiscounts(Tx& tx, const TenantId& tenant, const Discounts& d);
 // Charges in [start, end) as of now, grouped by "day" (and SKU) or "resource" (and SKU).
 StatusOr<UsageReport> UsageOf(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
                               const std::string& group_by);
-// The invoice [start, end) would be if it closed now: lines rounded once each, tax on the
-// rounded subtotal.
+// The invoice [start, end) would be if it closed now: lines rounded once each (corrections of
+// earlier invoiced periods included), tax on the rounded subtotal.
 StatusOr<Invoice> DraftInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end);
+
+// The live (not void) invoice of the period, if any.
+StatusOr<std::optional<Invoice>> LiveInvoice(Tx& tx, const TenantId& tenant, Timestamp start);
+// Finalizes the invoice of [start, end) as of now: numbered `<number_prefix>-NNNNNN` from a
+// gap-free counter per prefix, immutable from the moment it is written. Finalizations of one
+// tenant are serialized; when the period already has a live invoice, that one is returned and
+// `*created` is false. Needs platform access (the counter).
+StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
+                                  const std::string& number_prefix, const std::optional<InvoiceId>& replaces,
+                                  bool* created);
+StatusOr<Invoice> GetInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id);
+// Newest period first; without lines.
+StatusOr<Page<Invoice>> ListInvoices(Tx& tx, const TenantId& tenant, const ListQuery& q);
+// finalized → paid (a repeat changes nothing). FailedPrecondition("invoice_void") for a void one.
+StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id);
+// finalized or paid → void. FailedPrecondition("invoice_void") when it already is.
+StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason);
 
 }  // namespace gaon::storage

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdio>
 
+#include "api/catalog_cache.h"
 #include "api/context.h"
 #include "api/handlers/handlers.h"
 #include "api/respond.h"
 #include "api/validation.h"
 #include "core/catalog_loader.h"
 #include "core/iso.h"
+#include "gaon/model/compute.h"
 #include "storage/billing.h"
 
 namespace gaon::api {
@@ -136,8 +138,97 @@ Handler GetUsage() {
 Handler GetDraftInvoice() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(auto month, Month(ctx.request.Query("period")));
+    ASSIGN_OR_RETURN(auto live, storage::LiveInvoice(ctx.Tx(), *ctx.tenant, month.first));
+    if (live) {
+      return FailedPrecondition("the period is invoiced as " + *live->number + " (" + live->id->str() +
+                                    "); later charges to it go to the next invoice as corrections",
+                                "invoice_finalized");
+    }
     ASSIGN_OR_RETURN(Invoice inv, storage::DraftInvoice(ctx.Tx(), *ctx.tenant, month.first, month.second));
     return Json(200, inv);
+  };
+}
+
+Handler ListInvoices() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    ASSIGN_OR_RETURN(auto page, storage::ListInvoices(ctx.Tx(), *ctx.tenant, q));
+    return PageResponse(std::move(page));
+  };
+}
+
+Handler GetInvoice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InvoiceId id, ctx.PathId<InvoiceId>("invoice"));
+    ASSIGN_OR_RETURN(Invoice inv, storage::GetInvoice(ctx.Tx(), *ctx.tenant, id));
+    return Json(200, inv);
+  };
+}
+
+namespace {
+
+// "KR1-202611": the region's jurisdiction and number ("kr-central-1" → KR1), then the month.
+std::string NumberPrefix(const Region& region, Timestamp period_start) {
+  std::string digits;
+  for (auto it = region.id.rbegin(); it != region.id.rend() && std::isdigit(static_cast<unsigned char>(*it)); ++it) {
+    digits.insert(digits.begin(), *it);
+  }
+  const year_month_day ymd{std::chrono::floor<std::chrono::days>(period_start)};
+  char month[16];
+  std::snprintf(month, sizeof month, "%04d%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
+  return region.jurisdiction + (digits.empty() ? "0" : digits) + "-" + month;
+}
+
+StatusOr<http::HttpResponse> Finalize(const Services& services, RequestContext& ctx, Timestamp start, Timestamp end,
+                                      const std::optional<InvoiceId>& replaces) {
+  ASSIGN_OR_RETURN(auto catalog, services.catalog->Get(ctx.Tx()));
+  bool created = false;
+  ASSIGN_OR_RETURN(Invoice inv, storage::FinalizeInvoice(ctx.Tx(), *ctx.tenant, start, end,
+                                                         NumberPrefix(catalog->region, start), replaces, &created));
+  ctx.audit = {"invoice", inv.id->str(),
+               boost::json::object{{"number", *inv.number}, {"total", inv.total}, {"created", created},
+                                   {"replaces", replaces ? boost::json::value(replaces->str()) : nullptr}},
+               std::nullopt};
+  return Json(created ? 201 : 200, inv);
+}
+
+}  // namespace
+
+Handler FinalizeInvoice(const Services& services) {
+  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(FinalizeRequest req, ctx.Body<FinalizeRequest>());
+    ASSIGN_OR_RETURN(auto month, Month(req.period.empty() ? std::optional<std::string_view>() : req.period));
+    if (req.period.empty()) {  // the last closed month
+      const year_month_day first{std::chrono::floor<std::chrono::days>(month.first)};
+      month = {Timestamp(sys_days(first - std::chrono::months(1))), month.first};
+    }
+    if (month.second > Now()) {
+      return FailedPrecondition("the period has not ended yet: see the draft instead", "period_open");
+    }
+    return Finalize(services, ctx, month.first, month.second, std::nullopt);
+  };
+}
+
+Handler PayInvoice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InvoiceId id, ctx.PathId<InvoiceId>("invoice"));
+    ASSIGN_OR_RETURN(Invoice inv, storage::PayInvoice(ctx.Tx(), *ctx.tenant, id));
+    ctx.audit = {"invoice", id.str(), boost::json::object{{"state", inv.state}}, std::nullopt};
+    return Json(200, inv);
+  };
+}
+
+Handler VoidInvoice(const Services& services) {
+  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(InvoiceId id, ctx.PathId<InvoiceId>("invoice"));
+    ASSIGN_OR_RETURN(VoidRequest req, ctx.Body<VoidRequest>());
+    Validator v;
+    v.Require(!req.reason.empty() && req.reason.size() <= 500, "reason", "invalid", "must be 1–500 characters");
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Invoice voided, storage::VoidInvoice(ctx.Tx(), *ctx.tenant, id, req.reason));
+    if (req.reissue) return Finalize(services, ctx, voided.period_start, voided.period_end, id);
+    ctx.audit = {"invoice", id.str(), boost::json::object{{"state", "void"}, {"reason", req.reason}}, std::nullopt};
+    return Json(200, voided);
   };
 }
 

@@ -105,6 +105,11 @@ Handler GetDiscounts();
 Handler SetDiscounts();
 Handler GetUsage();
 Handler GetDraftInvoice();
+Handler ListInvoices();
+Handler GetInvoice();
+Handler FinalizeInvoice(const Services& s);
+Handler PayInvoice();
+Handler VoidInvoice(const Services& s);
 
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <random>
+#include <thread>
 #include <tuple>
 
 #include "gaon/time.h"
@@ -290,4 +291,100 @@ TEST_CASE("the worked example of docs/billing.md comes out as written", "[e2e][b
   CHECK(S(inv.at("subtotal")) == "185626");
   CHECK(S(inv.at("tax")) == "18563");
   CHECK(S(inv.at("total")) == "204189");
+}
+
+namespace {
+
+std::string RecordSql(const std::string& tenant, const std::string& id, const std::string& start,
+                      const std::string& end) {
+  return "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+         "started_at, ended_at) VALUES ('" + tenant + "', 'instance', '" + id + "', 1, 'gpu.h100.1x', "
+         "'h100-80gb-sxm', 1, '" + start + "', '" + end + "')";
+}
+
+}  // namespace
+
+TEST_CASE("finalized invoices are numbered without gaps, never change, and late usage arrives as a correction",
+          "[e2e][billing][invoices]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("closer", "KR", "KRW");
+  const std::string viewer = c->CreateKey(t, "billing-viewer");
+  // September: 10 GPU-hours at 4200 KRW; October: 5 GPU-hours.
+  Sql(*c, RecordSql(t, "inst_sep", "2026-09-10T00:00:00Z", "2026-09-10T10:00:00Z"));
+  Sql(*c, RecordSql(t, "inst_oct", "2026-10-10T00:00:00Z", "2026-10-10T05:00:00Z"));
+
+  // An open month cannot be finalized; a closed one can, once, however many operators race.
+  CHECK(c->Op("POST", "/v1/admin/tenants/" + t + "/invoices:finalize", R"({"period":"2026-11"})").status == 409);
+  std::vector<std::thread> racers;
+  std::vector<int> statuses(6);
+  for (int k = 0; k < 6; ++k) {
+    racers.emplace_back([&, k] {
+      statuses[k] = c->Op("POST", "/v1/admin/tenants/" + t + "/invoices:finalize", R"({"period":"2026-09"})").status;
+    });
+  }
+  for (auto& r : racers) r.join();
+  CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
+  CHECK(std::count(statuses.begin(), statuses.end(), 200) == 5);
+  CHECK(Sql(*c, "SELECT count(*) FROM invoices WHERE tenant_id = '" + t + "'") == "1");
+  auto sep = c->Call("GET", "/v1/tenants/" + t + "/invoices", viewer).Json().at("items").at(0);
+  CHECK(S(sep.at("number")) == "KR1-202609-000001");
+  CHECK(S(sep.at("state")) == "finalized");
+  CHECK(S(sep.at("subtotal")) == "42000");
+  CHECK(S(sep.at("tax")) == "4200");
+  CHECK(S(sep.at("total")) == "46200");
+  const std::string sep_id = S(sep.at("id"));
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices/draft?period=2026-09", viewer).status == 409);
+  CHECK(Sql(*c, "SELECT last_number FROM invoice_counters WHERE prefix = 'KR1-202609'") == "1");  // no gap from the races
+
+  // Nobody rewrites it: not the application role, not even the schema owner.
+  CHECK_THROWS(c->db().AppQuery("SET gaon.platform = 'on'; UPDATE invoice_lines SET amount = 1"));
+  CHECK_THROWS(Sql(*c, "UPDATE invoice_lines SET amount = 1"));
+  CHECK_THROWS(Sql(*c, "UPDATE invoices SET total = 1 WHERE invoice_id = '" + sep_id + "'"));
+  CHECK_THROWS(Sql(*c, "DELETE FROM invoices WHERE invoice_id = '" + sep_id + "'"));
+  CHECK(Sql(*c, "SELECT total FROM invoices WHERE invoice_id = '" + sep_id + "'") == "46200");
+
+  // A September record arrives late (2 GPU-hours): October's invoice carries it as a correction.
+  Sql(*c, RecordSql(t, "inst_late", "2026-09-20T00:00:00Z", "2026-09-20T02:00:00Z"));
+  auto oct = c->Op("POST", "/v1/admin/tenants/" + t + "/invoices:finalize", R"({"period":"2026-10"})");
+  INFO(oct.body);
+  REQUIRE(oct.status == 201);
+  const auto inv = oct.Json();
+  CHECK(S(inv.at("number")) == "KR1-202610-000001");
+  const auto& lines = inv.at("lines").as_array();
+  REQUIRE(lines.size() == 2);
+  CHECK_FALSE(lines.at(0).as_object().contains("charge_class"));
+  CHECK(S(lines.at(0).at("amount")) == "21000");
+  CHECK(S(lines.at(1).at("charge_class")) == "Correction");
+  CHECK(S(lines.at(1).at("charge_period_start")) == "2026-09-01T00:00:00Z");
+  CHECK(S(lines.at(1).at("amount")) == "8400");
+  CHECK(S(inv.at("subtotal")) == "29400");
+  CHECK(S(inv.at("total")) == "32340");
+  // September's invoice is as it was; the correction is billed once, not again in November.
+  CHECK(Sql(*c, "SELECT total FROM invoices WHERE invoice_id = '" + sep_id + "'") == "46200");
+  auto nov = c->Call("GET", "/v1/tenants/" + t + "/invoices/draft", viewer).Json();
+  for (const auto& l : nov.at("lines").as_array()) CHECK_FALSE(l.as_object().contains("charge_class"));
+
+  // Paid, then voided and re-issued: the new invoice names the one it replaces.
+  const std::string oct_id = S(inv.at("id"));
+  auto paid = c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + oct_id + ":pay");
+  REQUIRE(paid.status == 200);
+  CHECK(S(paid.Json().at("state")) == "paid");
+  CHECK(c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + oct_id + ":void", R"({"reason":""})").status == 400);
+  auto reissued = c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + oct_id + ":void",
+                        R"({"reason":"billing address changed","reissue":true})");
+  INFO(reissued.body);
+  REQUIRE(reissued.status == 201);
+  const auto again = reissued.Json();
+  CHECK(S(again.at("replaces_invoice_id")) == oct_id);
+  CHECK(S(again.at("number")) == "KR1-202610-000002");
+  CHECK(S(again.at("total")) == "32340");
+  auto old = c->Call("GET", "/v1/tenants/" + t + "/invoices/" + oct_id, viewer).Json();
+  CHECK(S(old.at("state")) == "void");
+  CHECK(S(old.at("void_reason")) == "billing address changed");
+  CHECK(c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + oct_id + ":pay").status == 409);
+
+  // Other tenants see none of it.
+  const std::string other = c->CreateTenant("nosy");
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices/" + oct_id, c->CreateKey(other, "tenant-admin")).status == 404);
+  CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices", c->CreateKey(t, "tenant-member")).status == 403);
 }

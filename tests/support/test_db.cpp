@@ -119,6 +119,7 @@ DatabaseConfig TestDatabase::Config(int pool_size) const {
 }
 
 std::string TestDatabase::OwnerQuery(const std::string& sql) const { return Query(owner_url_, sql); }
+std::string TestDatabase::AppQuery(const std::string& sql) const { return Query(app_url_, sql); }
 std::string TestDatabase::AdminQuery(const std::string& sql) const { return Query(admin_url_, sql); }
 
 }  // namespace gaon::test

@@ -30,6 +30,8 @@ class TestDatabase {
   // Runs SQL as the owner (or superuser) outside any pool; returns the first column of the
   // first row as text ("" when there is none).
   std::string OwnerQuery(const std::string& sql) const;
+  // The same as the application role gaond connects as (row-level security and grants apply).
+  std::string AppQuery(const std::string& sql) const;
   std::string AdminQuery(const std::string& sql) const;
 
  private:

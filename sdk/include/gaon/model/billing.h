@@ -109,6 +109,9 @@ struct UsageReport {
 // One line: a SKU at one unit price and discount. `amount` is `amount_unrounded` rounded once,
 // half away from zero, to the currency's minor unit.
 struct InvoiceLine {
+  std::optional<std::string> charge_class;  // "Correction": late charges of an earlier invoiced period
+  Timestamp charge_period_start{};
+  Timestamp charge_period_end{};
   std::string sku;
   std::string unit;
   std::string quantity;
@@ -119,6 +122,9 @@ struct InvoiceLine {
   std::string amount;
   template <class V>
   void Fields(V& v) {
+    v("charge_class", charge_class);
+    v("charge_period_start", charge_period_start);
+    v("charge_period_end", charge_period_end);
     v("sku", sku);
     v("unit", unit);
     v("quantity", quantity);
@@ -130,8 +136,11 @@ struct InvoiceLine {
   }
 };
 
+// States: draft (computed live, never stored) → finalized (immutable, numbered) → paid, or
+// void (a re-issue names the invoice it replaces).
 struct Invoice {
   std::optional<InvoiceId> id;  // none for a draft computed live
+  std::optional<std::string> number;  // "KR1-202611-000042": gap-free per region and month
   TenantId tenant_id;
   std::string state = "draft";
   Timestamp period_start{};  // UTC calendar month, half-open
@@ -143,9 +152,15 @@ struct Invoice {
   std::string tax_percent;  // the tenant's jurisdiction's
   std::string tax;          // subtotal × tax percent, rounded once
   std::string total;
+  std::optional<Timestamp> finalized_at;
+  std::optional<Timestamp> paid_at;
+  std::optional<Timestamp> voided_at;
+  std::optional<std::string> void_reason;
+  std::optional<InvoiceId> replaces_invoice_id;
   template <class V>
   void Fields(V& v) {
     v("id", id);
+    v("number", number);
     v("tenant_id", tenant_id);
     v("state", state);
     v("period_start", period_start);
@@ -157,6 +172,32 @@ struct Invoice {
     v("tax_percent", tax_percent);
     v("tax", tax);
     v("total", total);
+    v("finalized_at", finalized_at);
+    v("paid_at", paid_at);
+    v("voided_at", voided_at);
+    v("void_reason", void_reason);
+    v("replaces_invoice_id", replaces_invoice_id);
+  }
+};
+
+// POST /v1/admin/tenants/{tenant}/invoices:finalize — the month to close (default: the last
+// one). POST …/invoices/{invoice}:void takes a reason; with reissue, a new invoice for the
+// same period is finalized at once and names the voided one.
+struct FinalizeRequest {
+  std::string period;  // "2026-11"
+  template <class V>
+  void Fields(V& v) {
+    v("period", period);
+  }
+};
+
+struct VoidRequest {
+  std::string reason;
+  bool reissue = false;
+  template <class V>
+  void Fields(V& v) {
+    v("reason", reason, Field::kRequired);
+    v("reissue", reissue);
   }
 };
 
