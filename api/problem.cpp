@@ -35,6 +35,7 @@ const std::unordered_map<std::string, int>& ReasonStatus() {
       {"header_too_large", 431},        {"method_not_allowed", 405},     {"unsupported_media_type", 415},
       {"not_acceptable", 406},          {"precondition_required", 428},
       {"artifact_outside_jurisdiction", 422}, {"artifact_not_in_object_storage", 422},
+      {"event_too_late", 422},
   };
   return m;
 }

@@ -251,6 +251,14 @@ const std::vector<KeyDef>& Defs() {
           c.change_retention = *keep;
           return Status::Ok();
         });
+    add("billing.grace_period", "duration", "72h",
+        "How long after a month ends usage events dated in it are still accepted; older ones are refused.",
+        [](Config& c, const std::string& v) -> Status {
+          auto grace = ParseDuration(v);
+          if (!grace.ok()) return grace.status();
+          c.billing_grace_period = *grace;
+          return Status::Ok();
+        });
     add("catalog.file", "path", "",
         "YAML with the region this deployment serves and its GPU types, instance types and images "
         "(deploy/catalog.yaml); loaded into PostgreSQL at start.",

@@ -123,6 +123,8 @@ struct Config {
   std::chrono::milliseconds idempotency_ttl{24 * 3600 * 1000};
   std::chrono::milliseconds change_retention{24 * 3600 * 1000};  // how far back a watch can resume
   std::string catalog_file;  // the region and its catalog, loaded at start
+  // How long after a month ends usage events for it are still taken (docs/billing.md).
+  std::chrono::milliseconds billing_grace_period{3 * 24 * 3600 * 1000};
   QuotaDefaults quota_defaults;
   ControllerConfig controller;
   SimConfig sim;

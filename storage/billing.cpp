@@ -304,6 +304,52 @@ StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id
   return GetInvoice(tx, tenant, id);
 }
 
+StatusOr<UsageEventResult> IngestUsageEvents(Tx& tx, const UsageEventBatch& b) {
+  constexpr Sql kTenants{"usage_events.tenants",
+                         "SELECT t FROM unnest($1::text[]) t WHERE NOT EXISTS (SELECT 1 FROM tenants WHERE tenant_id = t)"};
+  // New events are inserted; for the others, whether the stored one says the same. The main
+  // query sees the table as it was before this statement, so `e` holds only earlier events.
+  constexpr Sql kIngest{
+      "usage_events.ingest",
+      "WITH b AS (SELECT tenant_id, event_id, meter, quantity, occurred_at, nullif(resource_kind, '') AS resource_kind, "
+      "nullif(resource_id, '') AS resource_id, attributes FROM unnest($2::text[], $3::text[], $4::text[], "
+      "$5::numeric[], $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[]) AS b(tenant_id, event_id, meter, "
+      "quantity, occurred_at, resource_kind, resource_id, attributes)), "
+      "ins AS (INSERT INTO usage_events (tenant_id, source, event_id, meter, quantity, occurred_at, resource_kind, "
+      "resource_id, attributes) SELECT tenant_id, $1, event_id, meter, quantity, occurred_at, resource_kind, "
+      "resource_id, attributes FROM b ON CONFLICT DO NOTHING RETURNING 1), "
+      "old AS (SELECT b.tenant_id || '/' || b.event_id AS id, e.meter = b.meter AND e.quantity = b.quantity AND "
+      "e.occurred_at = b.occurred_at AND e.resource_kind IS NOT DISTINCT FROM b.resource_kind AND e.resource_id IS "
+      "NOT DISTINCT FROM b.resource_id AND e.attributes = b.attributes AS same FROM b JOIN usage_events e ON "
+      "e.tenant_id = b.tenant_id AND e.source = $1 AND e.event_id = b.event_id) "
+      "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM old WHERE same), "
+      "(SELECT min(id) FROM old WHERE NOT same)"};
+  std::vector<std::string> tenants;
+  for (const auto& e : b.events) tenants.push_back(e.tenant_id.str());
+  const auto missing = Exec(tx, kTenants, TextArray(tenants));
+  if (!missing.empty()) return NotFound("tenant " + std::string(missing[0][0].c_str()) + " not found");
+  using E = UsageEventInput;
+  const auto r =
+      Exec(tx, kIngest, b.source, TextArray(Column(b.events, [](const E& e) { return e.tenant_id.str(); })),
+           TextArray(Column(b.events, [](const E& e) { return e.event_id; })),
+           TextArray(Column(b.events, [](const E& e) { return e.meter; })),
+           TextArray(Column(b.events, [](const E& e) { return e.quantity; })),
+           TextArray(Column(b.events, [](const E& e) { return FormatTimestamp(e.time); })),
+           TextArray(Column(b.events, [](const E& e) { return e.resource_kind.value_or(""); })),
+           TextArray(Column(b.events, [](const E& e) { return e.resource_id.value_or(""); })),
+           TextArray(Column(b.events, [](const E& e) { return boost::json::serialize(ToJson(e.attributes)); })));
+  UsageEventResult out;
+  out.accepted = r[0][0].as<int>();
+  out.duplicates = r[0][1].as<int>();
+  const std::string reused = Str(r[0][2]);
+  if (!reused.empty()) {
+    return FailedPrecondition("event " + reused + " was already recorded from " + b.source +
+                                  " with a different payload; event ids must not be reused",
+                              "event_id_reused");
+  }
+  return out;
+}
+
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason) {
   ASSIGN_OR_RETURN(Invoice inv, GetInvoice(tx, tenant, id));
   if (inv.state == "void") return FailedPrecondition("invoice " + *inv.number + " is already void", "invoice_void");

@@ -54,6 +54,11 @@ StatusOr<Page<Invoice>> ListInvoices(Tx& tx, const TenantId& tenant, const ListQ
 // finalized → paid (a repeat changes nothing). FailedPrecondition("invoice_void") for a void one.
 StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id);
 // finalized or paid → void. FailedPrecondition("invoice_void") when it already is.
+// Writes a batch of usage events in the caller's transaction, deduplicated on (tenant, source,
+// event id): a repeat with the same payload counts as a duplicate, the same id with another
+// payload fails the batch (FailedPrecondition "event_id_reused", nothing written). NotFound
+// for an unknown tenant.
+StatusOr<UsageEventResult> IngestUsageEvents(Tx& tx, const UsageEventBatch& batch);
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason);
 
 }  // namespace gaon::storage

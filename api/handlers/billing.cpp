@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "api/catalog_cache.h"
 #include "api/context.h"
@@ -146,6 +147,72 @@ Handler GetDraftInvoice() {
     }
     ASSIGN_OR_RETURN(Invoice inv, storage::DraftInvoice(ctx.Tx(), *ctx.tenant, month.first, month.second));
     return Json(200, inv);
+  };
+}
+
+namespace {
+
+bool IsToken(std::string_view s, std::size_t max) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+  });
+}
+
+constexpr std::size_t kMaxEventsPerBatch = 1000;
+constexpr auto kClockSkew = std::chrono::minutes(5);
+
+}  // namespace
+
+Handler IngestUsageEvents(const Services& services) {
+  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(UsageEventBatch req, ctx.Body<UsageEventBatch>());
+    // The open period takes events; the one before it too while its grace period lasts.
+    ASSIGN_OR_RETURN(auto month, Month(std::nullopt));
+    Timestamp earliest = month.first;
+    if (Now() < month.first + services.config->billing_grace_period) {
+      const year_month_day first{std::chrono::floor<std::chrono::days>(month.first)};
+      earliest = Timestamp(sys_days(first - std::chrono::months(1)));
+    }
+    Validator v;
+    v.Require(IsToken(req.source, 64), "source", "invalid", "must be 1–64 of a-z, 0-9, '-', '.', '_'");
+    v.Require(!req.events.empty() && req.events.size() <= kMaxEventsPerBatch, "events", "invalid",
+              "a batch holds 1–1000 events");
+    std::set<std::pair<std::string, std::string>> seen;
+    std::optional<std::string> too_late;
+    for (std::size_t i = 0; i < req.events.size() && i < kMaxEventsPerBatch; ++i) {
+      const auto& e = req.events[i];
+      const std::string at = "events[" + std::to_string(i) + "].";
+      const bool printable = !e.event_id.empty() && e.event_id.size() <= 128 &&
+                             std::all_of(e.event_id.begin(), e.event_id.end(), [](char c) { return c > 32 && c < 127; });
+      v.Require(printable, at + "event_id", "invalid", "must be 1–128 printable characters");
+      v.Require(seen.emplace(e.tenant_id.str(), e.event_id).second, at + "event_id", "duplicate",
+                "appears twice in the batch");
+      v.Require(IsToken(e.meter, 64), at + "meter", "invalid", "must be 1–64 of a-z, 0-9, '-', '.', '_'");
+      v.Require(IsDecimalAmount(e.quantity), at + "quantity", "invalid", "must be a non-negative decimal string");
+      v.Require(e.time <= Now() + kClockSkew, at + "time", "in_future", "must not be in the future");
+      if (e.time < earliest && !too_late) too_late = at + "time";
+      if (e.resource_kind) v.Require(IsToken(*e.resource_kind, 32), at + "resource_kind", "invalid", "must be a short token");
+      if (e.resource_id) v.Length(at + "resource_id", *e.resource_id, 128);
+      v.Require(e.attributes.size() <= 16, at + "attributes", "too_many", "at most 16");
+      for (const auto& [k, val] : e.attributes) {
+        v.Require(IsToken(k, 64) && val.size() <= 256, at + "attributes." + k, "invalid",
+                  "keys are short tokens, values at most 256 characters");
+      }
+    }
+    RETURN_IF_ERROR(v.status());
+    if (too_late) {
+      return InvalidArgument(*too_late + " is before " + FormatTimestamp(earliest) +
+                                 ": that period is closed (its grace period has passed); nothing was written",
+                             "event_too_late")
+          .WithViolations({{*too_late, "too_late", "must be at or after " + FormatTimestamp(earliest)}});
+    }
+    ASSIGN_OR_RETURN(UsageEventResult out, storage::IngestUsageEvents(ctx.Tx(), req));
+    ctx.audit = {"usage_events", req.source,
+                 boost::json::object{{"events", static_cast<std::int64_t>(req.events.size())},
+                                     {"accepted", out.accepted},
+                                     {"duplicates", out.duplicates}},
+                 std::nullopt};
+    return Json(200, out);
   };
 }
 

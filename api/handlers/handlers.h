@@ -106,6 +106,7 @@ Handler SetDiscounts();
 Handler GetUsage();
 Handler GetDraftInvoice();
 Handler ListInvoices();
+Handler IngestUsageEvents(const Services& s);
 Handler GetInvoice();
 Handler FinalizeInvoice(const Services& s);
 Handler PayInvoice();

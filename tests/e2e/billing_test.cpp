@@ -5,6 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <signal.h>
+
+#include <atomic>
 #include <map>
 #include <set>
 #include <random>
@@ -13,6 +16,7 @@
 
 #include "gaon/time.h"
 #include "tests/support/cloud.h"
+#include "tests/support/http_client.h"
 
 using namespace gaon;
 using namespace gaon::test;
@@ -387,4 +391,87 @@ TEST_CASE("finalized invoices are numbered without gaps, never change, and late 
   const std::string other = c->CreateTenant("nosy");
   CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices/" + oct_id, c->CreateKey(other, "tenant-admin")).status == 404);
   CHECK(c->Call("GET", "/v1/tenants/" + t + "/invoices", c->CreateKey(t, "tenant-member")).status == 403);
+}
+
+namespace {
+
+// A batch of `n` token events numbered from `first`, 1000 input tokens each, dated `time`
+// (the start of this test: a resent batch is the same batch).
+const std::string kEventTime = FormatTimestamp(Now() - std::chrono::minutes(1));
+std::string TokenBatch(const std::string& tenant, int first, int n, const std::string& quantity = "1000",
+                       const std::string& time = kEventTime) {
+  std::string events;
+  for (int k = first; k < first + n; ++k) {
+    events += std::string(events.empty() ? "" : ",") + R"({"tenant_id":")" + tenant + R"(","event_id":"evt-)" +
+              std::to_string(k) + R"(","meter":"tokens-input","quantity":")" + quantity + R"(","time":")" +
+              time + R"(","resource_kind":"endpoint","resource_id":"ep_gateway",)" +
+              R"("attributes":{"model":"qwen2.5-7b-instruct"}})";
+  }
+  return R"({"source":"gateway-kr1a","events":[)" + events + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("usage events are deduplicated by id, refused when reused or late, and never lost or doubled across a "
+          "crash",
+          "[e2e][billing][usage-events]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("metered", "KR", "KRW");
+  const std::string batch = TokenBatch(t, 0, 3);
+  auto first = c->Op("POST", "/v1/usage-events", batch);
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+  CHECK(first.Json().at("accepted").as_int64() == 3);
+  auto replay = c->Op("POST", "/v1/usage-events", batch);
+  REQUIRE(replay.status == 200);
+  CHECK(replay.Json().at("accepted").as_int64() == 0);
+  CHECK(replay.Json().at("duplicates").as_int64() == 3);
+
+  // The same id with another payload fails the whole batch: the new event in it is not written.
+  auto reused = c->Op("POST", "/v1/usage-events", TokenBatch(t, 2, 2, "999"));
+  CHECK(reused.status == 409);
+  CHECK(S(reused.Json().at("code")) == "event_id_reused");
+  CHECK(Sql(*c, "SELECT count(*) FROM usage_events WHERE tenant_id = '" + t + "'") == "3");
+  // Late, future, malformed and unknown-tenant batches write nothing.
+  auto too_late = c->Op("POST", "/v1/usage-events", TokenBatch(t, 10, 1, "1000", "2026-08-01T00:00:00Z"));
+  CHECK(too_late.status == 422);
+  CHECK(S(too_late.Json().at("code")) == "event_too_late");
+  CHECK(c->Op("POST", "/v1/usage-events", TokenBatch(t, 10, 1, "-5")).status == 400);
+  CHECK(c->Op("POST", "/v1/usage-events", TokenBatch("ten_01m8gaawhzspb62gvga6ktj7ay", 10, 1)).status == 404);
+  CHECK(c->Call("POST", "/v1/usage-events", c->CreateKey(t, "tenant-admin"), batch).status == 403);
+  CHECK(Sql(*c, "SELECT count(*) FROM usage_events WHERE tenant_id = '" + t + "'") == "3");
+
+  // 40 batches of 25 sent while gaond is killed and restarted; the sender retries what failed,
+  // then everything is sent once more. Every event counts exactly once.
+  std::atomic<bool> done{false};
+  std::thread sender([&] {
+    for (int b = 0; b < 40; ++b) {
+      const std::string body = TokenBatch(t, 100 + b * 25, 25);
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        HttpClient http(c->address(), std::chrono::seconds(5));
+        auto r = http.Request("POST", "/v1/usage-events", body,
+                              {{"Authorization", "Bearer " + c->operator_key()}, {"Content-Type", "application/json"}});
+        if (r.status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  c->StopGaond(SIGKILL);
+  c->StartGaond();
+  sender.join();
+  REQUIRE(done);
+  for (int b = 0; b < 40; ++b) REQUIRE(c->Op("POST", "/v1/usage-events", TokenBatch(t, 100 + b * 25, 25)).status == 200);
+  CHECK(Sql(*c, "SELECT count(*) FROM usage_events WHERE tenant_id = '" + t + "'") == "1003");
+  CHECK(Sql(*c, "SELECT sum(quantity) FROM usage_events WHERE tenant_id = '" + t + "'") == "1003000");
+
+  // Rated: 1,003,000 input tokens at 180 KRW per million = 180.54 → one line of 181 KRW.
+  auto draft = c->Call("GET", "/v1/tenants/" + t + "/invoices/draft", c->CreateKey(t, "billing-viewer"));
+  REQUIRE(draft.status == 200);
+  const auto inv = draft.Json();
+  REQUIRE(inv.at("lines").as_array().size() == 1);
+  CHECK(S(inv.at("lines").at(0).at("sku")) == "tokens-input.qwen2.5-7b-instruct");
+  CHECK(S(inv.at("lines").at(0).at("amount_unrounded")) == "180.54");
+  CHECK(S(inv.at("lines").at(0).at("amount")) == "181");
 }

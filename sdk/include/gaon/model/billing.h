@@ -201,4 +201,47 @@ struct VoidRequest {
   }
 };
 
+// POST /v1/usage-events: counted usage from a meter (the inference gateway, …), in batches.
+struct UsageEventInput {
+  TenantId tenant_id;
+  std::string event_id;  // unique per source and tenant: a repeat is a no-op
+  std::string meter;     // "tokens-input", "tokens-output", … (rated when a SKU <meter>.<attributes.model> has a price)
+  std::string quantity;  // decimal
+  Timestamp time{};
+  std::optional<std::string> resource_kind;
+  std::optional<std::string> resource_id;
+  std::map<std::string, std::string> attributes;
+  template <class V>
+  void Fields(V& v) {
+    v("tenant_id", tenant_id, Field::kRequired);
+    v("event_id", event_id, Field::kRequired);
+    v("meter", meter, Field::kRequired);
+    v("quantity", quantity, Field::kRequired);
+    v("time", time, Field::kRequired);
+    v("resource_kind", resource_kind);
+    v("resource_id", resource_id);
+    v("attributes", attributes);
+  }
+};
+
+struct UsageEventBatch {
+  std::string source;  // the meter sending them ("gateway-kr-central-1a")
+  std::vector<UsageEventInput> events;
+  template <class V>
+  void Fields(V& v) {
+    v("source", source, Field::kRequired);
+    v("events", events, Field::kRequired);
+  }
+};
+
+struct UsageEventResult {
+  int accepted = 0;    // new events written
+  int duplicates = 0;  // already there with the same payload: nothing written
+  template <class V>
+  void Fields(V& v) {
+    v("accepted", accepted);
+    v("duplicates", duplicates);
+  }
+};
+
 }  // namespace gaon
