@@ -402,6 +402,23 @@ TEST_CASE("a scale-up the quota cannot admit keeps serving at its size with Quot
   CHECK(ConditionReason(Get(*c, t, id), "QuotaLimited") == "");
 }
 
+TEST_CASE("a scale-up the region has no capacity for keeps serving with Unschedulable", "[e2e][endpoints][quota]") {
+  auto c = Cloud(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1));
+  const Owner t = MakeTenant(*c, "crowded", /*gpus=*/32);
+  const std::string id = Deploy(*c, t, "wide", R"("gpus_per_replica":8,"min_replicas":1,"max_replicas":2)");
+  AwaitReady(*c, t, id, 1);
+  Traffic(*c, id, R"({"concurrency":16})");
+  Await(*c, t, id, "Unschedulable", [](const boost::json::value& j) {
+    return ConditionReason(j, "Unschedulable") != "" && I(j.at("status").at("desired_replicas")) == 2;
+  });
+  auto ep = Get(*c, t, id);
+  CHECK(I(ep.at("status").at("ready_replicas")) == 1);
+  CHECK(S(ep.at("status").at("phase")) == "Degraded");
+  CHECK(Chat(*c, t, id).status == 200);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM endpoint_replicas WHERE endpoint_id = '" + id +
+                       "' AND phase = 'Pending' AND message LIKE 'waiting for capacity%'") == 1);
+}
+
 TEST_CASE("when a node fails its replicas are replaced on another node", "[e2e][endpoints][failure]") {
   auto c = Cloud(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 2),
                  {{"GAON_CONTROLLER_NODE_TIMEOUT", "1s"}});
