@@ -392,8 +392,9 @@ StatusOr<ReconcileResult> EndpointReconciler::Reconcile(const std::string& key) 
     desired = autoscaler_.Decide(key, {now, load, spec.autoscaling.target, ready,
                                        std::max(desired, 1),
                                        spec.min_replicas, spec.max_replicas});
-    // Asleep stays asleep until a request (or load) wakes it.
-    if (ep.status.desired_replicas == 0 && !woken && load == 0) desired = 0;
+    // Asleep stays asleep until a request (or load) wakes it. (Only an endpoint that may
+    // sleep: one whose failed first revision was replaced by a new spec deploys at once.)
+    if (spec.min_replicas == 0 && ep.status.desired_replicas == 0 && !woken && load == 0) desired = 0;
     if (spec.min_replicas == 0 && !woken && load == 0 && desired > 0) {
       // Idle since the last request, the last change of size, or the last replica becoming
       // ready — whichever came last: a woken endpoint gets a full idle period once it serves.
