@@ -55,6 +55,7 @@ std::string Title(const Status& s, int http) {
       {"endpoint_scaled_to_zero", "Endpoint scaled to zero"},
       {"endpoint_not_ready", "Endpoint not ready"},
       {"model_in_use", "Model in use"},
+      {"insufficient_credit", "Insufficient credit"},
       {"rate_limited", "Too many requests"},
       {"precondition_failed", "Precondition failed"},
       {"idempotency_key_reused", "Idempotency key reused"},

@@ -143,6 +143,9 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/tenants/{tenant}/usage",                P::kBillingRead,   "usage.get",         GetUsage()});
   r.Add({"GET",    "/v1/tenants/{tenant}/invoices/draft",       P::kBillingRead,   "invoices.draft",    GetDraftInvoice()});
   r.Add({"GET",    "/v1/tenants/{tenant}/invoices",             P::kBillingRead,   "invoices.list",     ListInvoices()});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/credits",        P::kPlatformAdmin, "credits.grant",     GrantCredit()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/credits",              P::kBillingRead,   "credits.get",       GetCredits()});
+  r.Add({"PUT",    "/v1/admin/tenants/{tenant}/billing-mode",   P::kPlatformAdmin, "tenants.billing_mode", SetBillingMode()});
   r.Add({"POST",   "/v1/usage-events",                          P::kPlatformAdmin, "usage_events.ingest", IngestUsageEvents(s)});
   r.Add({"GET",    "/v1/tenants/{tenant}/invoices/{invoice}",   P::kBillingRead,   "invoices.get",      GetInvoice()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices:finalize", P::kPlatformAdmin, "invoices.finalize", FinalizeInvoice(s)});

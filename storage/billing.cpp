@@ -53,15 +53,19 @@ const Sql kLines{"billing.draft_lines",
                  KeepText(std::string("SELECT ") + kLineCols +
                           " FROM gaon_invoice_lines($1, $2::timestamptz, $3::timestamptz, now(), $4) ORDER BY "
                           "charge_class NULLS FIRST, charge_period_start, sku, unit_price, discount_percent")};
-// Subtotal of the rounded lines; tax on the rounded subtotal, rounded once.
+// Subtotal of the rounded lines; tax on the rounded subtotal, rounded once; the credits that
+// would cover it.
 constexpr Sql kTotals{
     "billing.draft_totals",
     "WITH s AS (SELECT coalesce(sum(amount), 0) AS subtotal FROM gaon_invoice_lines($1, $2::timestamptz, "
-    "$3::timestamptz, now(), $4)) SELECT subtotal::text, round(subtotal * $5::numeric / 100, $4)::text, "
-    "(subtotal + round(subtotal * $5::numeric / 100, $4))::text FROM s"};
+    "$3::timestamptz, now(), $4)), t AS (SELECT subtotal, subtotal + round(subtotal * $5::numeric / 100, $4) AS total "
+    "FROM s), c AS (SELECT least(greatest(t.total, 0), coalesce((SELECT sum(remaining) FROM gaon_credit_balances($1, "
+    "$6, now()) WHERE remaining > 0), 0)) AS credits FROM t) "
+    "SELECT subtotal::text, (total - subtotal)::text, total::text, credits::text, (total - credits)::text FROM t, c"};
 constexpr const char* kInvoiceCols =
     "invoice_id, number, tenant_id, state, period_start, period_end, currency, subtotal::text, tax_percent::text, "
-    "tax::text, total::text, finalized_at, paid_at, voided_at, void_reason, replaces_invoice_id";
+    "tax::text, total::text, finalized_at, paid_at, voided_at, void_reason, replaces_invoice_id, "
+    "credits_applied::text, amount_due::text";
 const Sql kGetInvoice{"invoices.get", KeepText(std::string("SELECT ") + kInvoiceCols +
                                                " FROM invoices WHERE tenant_id = $1 AND invoice_id = $2")};
 const Sql kLiveInvoice{"invoices.live",
@@ -76,14 +80,23 @@ constexpr Sql kNextNumber{"invoices.next_number",
                           "INSERT INTO invoice_counters AS c (prefix, last_number) VALUES ($1, 1) ON CONFLICT (prefix) "
                           "DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"};
 // The invoice and its lines in one statement, from one evaluation of gaon_invoice_lines.
+// The invoice, its lines and the credits it burns in one statement, from one evaluation of
+// gaon_invoice_lines: credits cover the total (tax included) grant by grant in burn order.
 constexpr Sql kFinalize{
     "invoices.finalize",
     "WITH l AS MATERIALIZED (SELECT * FROM gaon_invoice_lines($1, $2::timestamptz, $3::timestamptz, now(), $4)), "
-    "s AS (SELECT coalesce(sum(amount), 0) AS subtotal FROM l), "
+    "t AS (SELECT s.subtotal, round(s.subtotal * $8::numeric / 100, $4) AS tax FROM (SELECT coalesce(sum(amount), 0) "
+    "AS subtotal FROM l) s), "
+    "b AS (SELECT grant_id, remaining, sum(remaining) OVER (ORDER BY burn_order) AS cum FROM "
+    "gaon_credit_balances($1, $7, now()) WHERE remaining > 0), "
+    "take AS (SELECT grant_id, least(remaining, greatest(0, (SELECT subtotal + tax FROM t) - (cum - remaining))) AS amt "
+    "FROM b), "
     "inv AS (INSERT INTO invoices (tenant_id, invoice_id, number, period_start, period_end, currency, subtotal, "
-    "tax_percent, tax, total, replaces_invoice_id) SELECT $1, $5, $6, $2::timestamptz, $3::timestamptz, $7, subtotal, "
-    "$8::numeric, round(subtotal * $8::numeric / 100, $4), subtotal + round(subtotal * $8::numeric / 100, $4), $9 "
-    "FROM s RETURNING invoice_id), "
+    "tax_percent, tax, total, replaces_invoice_id, credits_applied, amount_due) SELECT $1, $5, $6, $2::timestamptz, "
+    "$3::timestamptz, $7, subtotal, $8::numeric, tax, subtotal + tax, $9, (SELECT coalesce(sum(amt), 0) FROM take), "
+    "subtotal + tax - (SELECT coalesce(sum(amt), 0) FROM take) FROM t RETURNING invoice_id), "
+    "app AS (INSERT INTO credit_applications (tenant_id, grant_id, invoice_id, amount) SELECT $1, take.grant_id, "
+    "inv.invoice_id, take.amt FROM take, inv WHERE take.amt > 0), "
     "ins AS (INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, charge_class, charge_period_start, "
     "charge_period_end, sku, unit, quantity, unit_price, discount_percent, list_amount, amount_unrounded, amount) "
     "SELECT $1, inv.invoice_id, row_number() OVER (ORDER BY l.charge_class NULLS FIRST, l.charge_period_start, l.sku, "
@@ -122,6 +135,8 @@ Invoice InvoiceRow(const ResultRow& r) {
   i.voided_at = OptTs(r[13]);
   i.void_reason = OptStr(r[14]);
   if (!r[15].is_null()) i.replaces_invoice_id = InvoiceId::FromTrusted(r[15].c_str());
+  i.credits_applied = r[16].c_str();
+  i.amount_due = r[17].c_str();
   return i;
 }
 
@@ -245,10 +260,13 @@ StatusOr<Invoice> DraftInvoice(Tx& tx, const TenantId& tenant, Timestamp start, 
   for (const auto& r : Exec(tx, kLines, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor)) {
     inv.lines.push_back(LineRow(r));
   }
-  const auto t = Exec(tx, kTotals, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor, inv.tax_percent);
+  const auto t = Exec(tx, kTotals, tenant.str(), FormatTimestamp(start), FormatTimestamp(end), minor, inv.tax_percent,
+                      inv.currency);
   inv.subtotal = t[0][0].c_str();
   inv.tax = t[0][1].c_str();
   inv.total = t[0][2].c_str();
+  inv.credits_applied = t[0][3].c_str();
+  inv.amount_due = t[0][4].c_str();
   return inv;
 }
 
@@ -348,6 +366,75 @@ StatusOr<UsageEventResult> IngestUsageEvents(Tx& tx, const UsageEventBatch& b) {
                               "event_id_reused");
   }
   return out;
+}
+
+namespace {
+
+constexpr Sql kGrant{"credits.grant",
+                     "INSERT INTO credit_grants (tenant_id, grant_id, kind, currency, amount, expires_at, description) "
+                     "SELECT $1, $2, $3, billing_currency, $4::numeric, $5::timestamptz, $6 FROM tenants WHERE "
+                     "tenant_id = $1 RETURNING currency, created_at"};
+constexpr Sql kGrants{"credits.grants",
+                      "SELECT g.grant_id, g.kind, trim_scale(g.amount)::text, trim_scale(coalesce(b.remaining, 0))::text, "
+                      "g.currency, g.expires_at, g.description, g.created_at FROM credit_grants g LEFT JOIN "
+                      "gaon_credit_balances($1, (SELECT billing_currency FROM tenants WHERE tenant_id = $1), now()) b "
+                      "USING (grant_id) WHERE g.tenant_id = $1 ORDER BY g.created_at, g.grant_id"};
+// Mode, currency, unexpired balance, the current month's draft total (tax included), and
+// whether the balance covers it. With $2 false only a prepaid tenant has a row, and a postpaid
+// one costs no rating at all (the admission check on every create).
+constexpr Sql kStanding{
+    "credits.standing",
+    "WITH t AS (SELECT t.billing_mode, t.billing_currency, c.minor_units, coalesce(x.percent, 0) AS pct FROM tenants t "
+    "JOIN currencies c ON c.code = t.billing_currency LEFT JOIN tax_rates x ON x.jurisdiction = t.jurisdiction WHERE "
+    "t.tenant_id = $1 AND ($2 OR t.billing_mode = 'prepaid')), p AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS s), "
+    "m AS (SELECT coalesce(sum(l.amount), 0) AS sub FROM t, p, gaon_invoice_lines($1, p.s, p.s + interval '1 month', "
+    "now(), t.minor_units) l) "
+    "SELECT t.billing_mode, t.billing_currency, trim_scale((SELECT coalesce(sum(remaining), 0) FROM "
+    "gaon_credit_balances($1, t.billing_currency, now()) WHERE remaining > 0))::text, (m.sub + round(m.sub * t.pct / "
+    "100, t.minor_units))::text, (SELECT coalesce(sum(remaining), 0) FROM gaon_credit_balances($1, "
+    "t.billing_currency, now()) WHERE remaining > 0) > m.sub + round(m.sub * t.pct / 100, t.minor_units) FROM t, m"};
+constexpr Sql kMode{"credits.mode", "UPDATE tenants SET billing_mode = $2 WHERE tenant_id = $1"};
+
+}  // namespace
+
+StatusOr<CreditGrant> GrantCredit(Tx& tx, const TenantId& tenant, const CreditGrant& g) {
+  CreditGrant out = g;
+  out.id = CreditId::Generate();
+  const auto r = Exec(tx, kGrant, tenant.str(), out.id->str(), g.kind, g.amount, TsParam(g.expires_at), g.description);
+  if (r.empty()) return NotFound("tenant " + tenant.str() + " not found");
+  out.currency = r[0][0].c_str();
+  out.created_at = Ts(r[0][1]);
+  out.remaining = g.amount;
+  return out;
+}
+
+StatusOr<CreditSummary> Credits(Tx& tx, const TenantId& tenant) {
+  const auto st = Exec(tx, kStanding, tenant.str(), true);
+  if (st.empty()) return NotFound("tenant " + tenant.str() + " not found");
+  CreditSummary c;
+  c.billing_mode = st[0][0].c_str();
+  c.currency = st[0][1].c_str();
+  c.balance = st[0][2].c_str();
+  c.month_to_date = st[0][3].c_str();
+  for (const auto& r : Exec(tx, kGrants, tenant.str())) {
+    c.grants.push_back({CreditId::FromTrusted(r[0].c_str()), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str(),
+                        OptTs(r[5]), r[6].c_str(), Ts(r[7])});
+  }
+  return c;
+}
+
+Status SetBillingMode(Tx& tx, const TenantId& tenant, const std::string& mode) {
+  if (Exec(tx, kMode, tenant.str(), mode).affected_rows() == 0) return NotFound("tenant " + tenant.str() + " not found");
+  return Status::Ok();
+}
+
+Status CheckPrepaid(Tx& tx, const TenantId& tenant) {
+  const auto st = Exec(tx, kStanding, tenant.str(), false);
+  if (st.empty() || st[0][4].as<bool>()) return Status::Ok();
+  return FailedPrecondition("the prepaid credit balance (" + std::string(st[0][2].c_str()) + " " + st[0][1].c_str() +
+                                ") does not cover this month's usage so far (" + st[0][3].c_str() +
+                                "): nothing new can be launched until credit is added; what runs keeps running",
+                            "insufficient_credit");
 }
 
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason) {

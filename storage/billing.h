@@ -59,6 +59,14 @@ StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id
 // payload fails the batch (FailedPrecondition "event_id_reused", nothing written). NotFound
 // for an unknown tenant.
 StatusOr<UsageEventResult> IngestUsageEvents(Tx& tx, const UsageEventBatch& batch);
+// Credits: a grant in the tenant's billing currency; the balance and month to date; the
+// billing mode.
+StatusOr<CreditGrant> GrantCredit(Tx& tx, const TenantId& tenant, const CreditGrant& grant);
+StatusOr<CreditSummary> Credits(Tx& tx, const TenantId& tenant);
+Status SetBillingMode(Tx& tx, const TenantId& tenant, const std::string& mode);
+// OK, or for a prepaid tenant whose credit balance does not cover its month so far,
+// FailedPrecondition("insufficient_credit"). Postpaid tenants always pass.
+Status CheckPrepaid(Tx& tx, const TenantId& tenant);
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason);
 
 }  // namespace gaon::storage

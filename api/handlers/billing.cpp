@@ -216,6 +216,49 @@ Handler IngestUsageEvents(const Services& services) {
   };
 }
 
+Handler GrantCredit() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(CreditGrant req, ctx.Body<CreditGrant>());
+    Validator v;
+    v.Require(req.kind == "prepaid" || req.kind == "promotional", "kind", "invalid", "must be prepaid or promotional");
+    const bool amount = IsDecimalAmount(req.amount) && req.amount.find_first_not_of("0.") != std::string::npos;
+    v.Require(amount, "amount", "invalid", "must be a positive decimal string in the tenant's billing currency");
+    if (amount) {
+      ASSIGN_OR_RETURN(CreditSummary standing, storage::Credits(ctx.Tx(), *ctx.tenant));
+      const auto dot = req.amount.find('.');
+      const int decimals = dot == std::string::npos ? 0 : static_cast<int>(req.amount.size() - dot - 1);
+      const int minor = CurrencyMinorUnits(standing.currency).value_or(2);
+      v.Require(decimals <= minor, "amount", "too_precise",
+                "has more decimals than " + standing.currency + " has minor units (" + std::to_string(minor) + ")");
+    }
+    if (req.expires_at) v.Require(*req.expires_at > Now(), "expires_at", "in_past", "must be in the future");
+    v.Length("description", req.description, 256);
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(CreditGrant g, storage::GrantCredit(ctx.Tx(), *ctx.tenant, req));
+    ctx.audit = {"credit", g.id->str(), ToJson(g), std::nullopt};
+    return Json(201, g);
+  };
+}
+
+Handler GetCredits() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(CreditSummary c, storage::Credits(ctx.Tx(), *ctx.tenant));
+    return Json(200, c);
+  };
+}
+
+Handler SetBillingMode() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(BillingMode req, ctx.Body<BillingMode>());
+    if (req.mode != "prepaid" && req.mode != "postpaid") {
+      return ValidationFailed({{"mode", "invalid", "must be prepaid or postpaid"}});
+    }
+    RETURN_IF_ERROR(storage::SetBillingMode(ctx.Tx(), *ctx.tenant, req.mode));
+    ctx.audit = {"tenant", ctx.tenant->str(), boost::json::object{{"billing_mode", req.mode}}, std::nullopt};
+    return Json(200, req);
+  };
+}
+
 Handler ListInvoices() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(auto q, ctx.ListParams());

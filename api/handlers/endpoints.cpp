@@ -17,6 +17,7 @@
 #include "api/validation.h"
 #include "core/config.h"
 #include "core/crypto.h"
+#include "storage/billing.h"
 #include "storage/changes.h"
 #include "storage/endpoints.h"
 #include "storage/models.h"
@@ -192,6 +193,8 @@ Handler CreateEndpoint(const Services& services) {
     RETURN_IF_ERROR(names.status());
     RETURN_IF_ERROR(ValidateSpec(ctx, *catalog, req.spec));
     RETURN_IF_ERROR(CheckResidency(ctx, *catalog));
+    // A prepaid tenant launches only while its credit covers the month so far.
+    RETURN_IF_ERROR(storage::CheckPrepaid(tx, *ctx.tenant));
     // Exact admission of the endpoint itself; its replicas are admitted against the gpus quota
     // one by one as the controller creates them (a refusal then shows as QuotaLimited).
     RETURN_IF_ERROR(storage::Admit(tx, *ctx.tenant, {{"endpoints", 1}}));

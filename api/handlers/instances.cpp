@@ -11,6 +11,7 @@
 #include "api/handlers/handlers.h"
 #include "api/respond.h"
 #include "api/validation.h"
+#include "storage/billing.h"
 #include "storage/catalog.h"
 #include "storage/changes.h"
 #include "storage/instances.h"
@@ -140,6 +141,8 @@ Handler CreateInstance(const Services& services) {
                               "residency_violation");
     }
 
+    // A prepaid tenant launches only while its credit covers the month so far.
+    RETURN_IF_ERROR(storage::CheckPrepaid(tx, *ctx.tenant));
     // Exact admission: the tenant's quota rows stay locked until this transaction ends.
     RETURN_IF_ERROR(storage::Admit(tx, *ctx.tenant, storage::InstanceFootprint(type)));
 

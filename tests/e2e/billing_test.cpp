@@ -478,3 +478,57 @@ TEST_CASE("usage events are deduplicated by id, refused when reused or late, and
   CHECK(S(inv.at("lines").at(0).at("amount_unrounded")) == "180.54");
   CHECK(S(inv.at("lines").at(0).at("amount")) == "181");
 }
+
+TEST_CASE("credits burn at invoicing in order, come back with a void, and a prepaid tenant without balance cannot "
+          "launch",
+          "[e2e][billing][credits]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("prepay", "KR", "KRW");
+  const std::string admin = c->CreateKey(t, "tenant-admin");
+  Sql(*c, RecordSql(t, "inst_sep", "2026-09-10T00:00:00Z", "2026-09-10T10:00:00Z"));  // 42000 + 4200 tax
+  const std::string grants = "/v1/admin/tenants/" + t + "/credits";
+  // Burn order: promotional before prepaid, soonest expiry first.
+  REQUIRE(c->Op("POST", grants, R"({"kind":"prepaid","amount":"50000"})").status == 201);
+  REQUIRE(c->Op("POST", grants, R"({"kind":"promotional","amount":"3000","expires_at":"2100-01-01T00:00:00Z"})").status ==
+          201);
+  REQUIRE(c->Op("POST", grants, R"({"kind":"promotional","amount":"10000","expires_at":"2099-01-01T00:00:00Z"})").status ==
+          201);
+  CHECK(c->Op("POST", grants, R"({"kind":"prepaid","amount":"10.5"})").status == 400);  // KRW has no minor unit
+  CHECK(c->Op("POST", grants, R"({"kind":"gift","amount":"1"})").status == 400);
+  CHECK(c->Op("POST", grants, R"({"kind":"prepaid","amount":"1","expires_at":"2020-01-01T00:00:00Z"})").status == 400);
+
+  auto draft = c->Call("GET", "/v1/tenants/" + t + "/invoices/draft?period=2026-09", admin).Json();
+  CHECK(S(draft.at("credits_applied")) == "46200");
+  CHECK(S(draft.at("amount_due")) == "0");
+  auto fin = c->Op("POST", "/v1/admin/tenants/" + t + "/invoices:finalize", R"({"period":"2026-09"})");
+  REQUIRE(fin.status == 201);
+  const auto inv = fin.Json();
+  CHECK(S(inv.at("total")) == "46200");
+  CHECK(S(inv.at("credits_applied")) == "46200");
+  CHECK(S(inv.at("amount_due")) == "0");
+  CHECK(Sql(*c, "SELECT string_agg(g.kind || ':' || trim_scale(a.amount), ',' ORDER BY a.amount DESC) FROM "
+                "credit_applications a JOIN credit_grants g USING (tenant_id, grant_id)") ==
+        "prepaid:33200,promotional:10000,promotional:3000");
+  auto credits = c->Call("GET", "/v1/tenants/" + t + "/credits", c->CreateKey(t, "billing-viewer"));
+  REQUIRE(credits.status == 200);
+  CHECK(S(credits.Json().at("balance")) == "16800");
+  CHECK_THROWS(Sql(*c, "UPDATE credit_applications SET amount = 1"));
+
+  // Prepaid: this month's usage (46200 with tax) is more than the 16800 left — no new launches.
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/billing-mode", R"({"mode":"prepaid"})").status == 200);
+  Sql(*c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+          "started_at, ended_at) VALUES ('" + t + "', 'instance', 'inst_now', 1, 'gpu.h100.1x', 'h100-80gb-sxm', 1, "
+          "date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', "
+          "(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') + interval '10 hours')");
+  const std::string create = R"({"name":"one-more","spec":{"instance_type":"gpu.h100.1x","image":"ubuntu-24.04-cuda-12.8"}})";
+  auto refused = c->Call("POST", "/v1/tenants/" + t + "/instances", admin, create);
+  CHECK(refused.status == 409);
+  CHECK(S(refused.Json().at("code")) == "insufficient_credit");
+  CHECK(Sql(*c, "SELECT count(*) FROM instances") == "0");
+  // Voiding September's invoice gives its credits back: 63000 covers the month.
+  REQUIRE(c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + S(inv.at("id")) + ":void", R"({"reason":"test"})")
+              .status == 200);
+  CHECK(c->Call("POST", "/v1/tenants/" + t + "/instances", admin, create).status == 202);
+  // Postpaid tenants are never held back.
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/billing-mode", R"({"mode":"postpaid"})").status == 200);
+}

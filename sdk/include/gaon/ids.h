@@ -73,6 +73,7 @@ GAON_DEFINE_ID(NodeId, "node");
 GAON_DEFINE_ID(AuditEventId, "aud");
 GAON_DEFINE_ID(QuotaRequestId, "qr");
 GAON_DEFINE_ID(InvoiceId, "inv");
+GAON_DEFINE_ID(CreditId, "crd");
 GAON_DEFINE_ID(BudgetId, "bud");
 GAON_DEFINE_ID(ExportId, "exp");
 GAON_DEFINE_ID(RequestId, "req");

@@ -152,6 +152,8 @@ struct Invoice {
   std::string tax_percent;  // the tenant's jurisdiction's
   std::string tax;          // subtotal × tax percent, rounded once
   std::string total;
+  std::string credits_applied = "0";  // burnt from the tenant's credit grants (a draft: would be)
+  std::string amount_due = "0";       // total − credits
   std::optional<Timestamp> finalized_at;
   std::optional<Timestamp> paid_at;
   std::optional<Timestamp> voided_at;
@@ -172,6 +174,8 @@ struct Invoice {
     v("tax_percent", tax_percent);
     v("tax", tax);
     v("total", total);
+    v("credits_applied", credits_applied);
+    v("amount_due", amount_due);
     v("finalized_at", finalized_at);
     v("paid_at", paid_at);
     v("voided_at", voided_at);
@@ -198,6 +202,56 @@ struct VoidRequest {
   void Fields(V& v) {
     v("reason", reason, Field::kRequired);
     v("reissue", reissue);
+  }
+};
+
+// A credit grant: prepaid (bought) or promotional, in the tenant's billing currency, burnt at
+// invoicing (docs/billing.md has the order) until used up or expired.
+struct CreditGrant {
+  std::optional<CreditId> id;
+  std::string kind;  // prepaid | promotional
+  std::string amount;
+  std::string remaining;
+  std::string currency;
+  std::optional<Timestamp> expires_at;
+  std::string description;
+  std::optional<Timestamp> created_at;
+  template <class V>
+  void Fields(V& v) {
+    v("id", id, Field::kOutputOnly);
+    v("kind", kind, Field::kRequired);
+    v("amount", amount, Field::kRequired);
+    v("remaining", remaining, Field::kOutputOnly);
+    v("currency", currency, Field::kOutputOnly);
+    v("expires_at", expires_at);
+    v("description", description);
+    v("created_at", created_at, Field::kOutputOnly);
+  }
+};
+
+struct CreditSummary {
+  std::string billing_mode;  // postpaid | prepaid
+  std::string currency;
+  std::string balance;       // what unexpired grants have left
+  std::string month_to_date; // the current month's draft total, not yet invoiced
+  std::vector<CreditGrant> grants;
+  template <class V>
+  void Fields(V& v) {
+    v("billing_mode", billing_mode);
+    v("currency", currency);
+    v("balance", balance);
+    v("month_to_date", month_to_date);
+    v("grants", grants);
+  }
+};
+
+// PUT /v1/admin/tenants/{tenant}/billing-mode. A prepaid tenant whose balance does not cover
+// its month so far cannot launch anything new (409 insufficient_credit); nothing running stops.
+struct BillingMode {
+  std::string mode;
+  template <class V>
+  void Fields(V& v) {
+    v("mode", mode, Field::kRequired);
   }
 };
 
