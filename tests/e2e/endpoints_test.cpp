@@ -455,7 +455,10 @@ TEST_CASE("replicas that crash at the simulated rate are replaced and metered pe
   REQUIRE(WaitUntil([&] { return SqlInt(*c, crashed) >= 3; }, 30s));
   // Crashes after readiness are the runtime's, not the revision's: nothing is rolled back.
   auto revs = c->Call("GET", "/v1/tenants/" + t.id + "/endpoints/" + id + "/revisions", t.key).Json();
-  CHECK(S(revs.at("items").at(0).at("state")) == "Active");
+  // (Whether it is Active yet depends on both replicas having been ready at one look, which
+  // frequent crashes may delay; it is never rolled back or failed.)
+  const std::string state = S(revs.at("items").at(0).at("state"));
+  CHECK((state == "Active" || state == "Deploying"));
   CHECK(I(revs.at("items").at(0).at("failures")) == 0);
   // Every crashed replica seen serving has its usage closed as failed (one that crashed
   // between two looks was never metered); at most the two live ones are open.
