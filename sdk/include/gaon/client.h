@@ -34,6 +34,7 @@
 
 #include "gaon/ids.h"
 #include "gaon/list_range.h"
+#include "gaon/model/billing.h"
 #include "gaon/model/compute.h"
 #include "gaon/model/fleet.h"
 #include "gaon/model/inference.h"
@@ -137,6 +138,20 @@ struct EndpointFilter {
   std::string phase;           // e.g. "Ready"
   std::string label_selector;  // "env=prod,team!=ml,gpu,!spot"
   bool include_deleted = false;  // deleted endpoints too
+};
+
+// Filters of ListPrices; empty fields do not filter.
+struct PriceFilter {
+  std::string sku;       // "gpu-hour.h100-80gb-sxm"
+  std::string currency;  // "KRW"
+};
+
+// What GetUsage reports: charges in [from, to) (default: the current UTC month; at most 366
+// days), grouped by UTC day and SKU ("day", the default) or by resource and SKU ("resource").
+struct UsageQuery {
+  std::optional<Timestamp> from;
+  std::optional<Timestamp> to;
+  std::string group_by;  // "day" | "resource"; empty: the server's default (day)
 };
 
 // Filters of ListEndpointReplicas.
@@ -454,6 +469,38 @@ class Client {
                                                      const SimEndpointProfile& profile) const;
   // Ends the endpoint's simulated load and failures; NotFound when it has none.
   Status ClearSimEndpointProfile(const EndpointId& endpoint) const;
+
+  // ------------------------------------------------------------ billing
+  // Money and quantities are decimal strings, computed by the server in PostgreSQL numeric;
+  // never parse them into a double. docs/billing.md has the rating and rounding rules.
+  //
+  // Operators (platform-admin; PermissionDenied otherwise): every price row, ordered by SKU,
+  // currency and effective_from; a price holds until the next row of its SKU and currency.
+  ListRange<Price> ListPrices(PriceFilter filter = {}, ListOptions list = {}) const;
+  // Operators: adds a price (sku, currency, unit, unit_price, effective_from, description)
+  // from a future time; prices are never changed or removed. Fails with
+  // FailedPrecondition("price_in_past", 409) when effective_from has passed,
+  // AlreadyExists("price_exists", 409) for the same SKU, currency and time again, or
+  // validation_failed (an unknown SKU form, a unit that does not match it, a bad decimal or
+  // currency).
+  StatusOr<Price> CreatePrice(const Price& price) const;
+  // Operators: replaces the tenant's contracted discounts (percent per SKU, or "*" for every
+  // SKU; a SKU's own wins over "*"; each more than 0 and at most 100) and returns them. An
+  // empty map removes them all. validation_failed for a bad SKU or percentage; NotFound for an
+  // unknown tenant.
+  StatusOr<Discounts> SetDiscounts(const TenantId& tenant, const Discounts& discounts) const;
+  // The tenant's discounts (tenant-admin or billing-viewer keys).
+  StatusOr<Discounts> GetDiscounts(const TenantId& tenant) const;
+  // Charges so far (tenant-admin or billing-viewer): after discounts, not rounded; running
+  // resources count up to now with the 60-second minimum. validation_failed when `to` is not
+  // after `from`, the range spans more than 366 days, or group_by is not day or resource.
+  StatusOr<UsageReport> GetUsage(const TenantId& tenant, UsageQuery query = {}) const;
+  // The live draft invoice of `period` ("2026-11", a UTC calendar month; default the current
+  // one) as if it closed now (tenant-admin or billing-viewer): one line per SKU, unit price
+  // and discount, each rounded once; tax on the rounded subtotal. Nothing is stored.
+  // validation_failed for a malformed period; FailedPrecondition("invoice_finalized", 409)
+  // when the period already has an issued invoice.
+  StatusOr<Invoice> GetDraftInvoice(const TenantId& tenant, std::optional<std::string> period = {}) const;
 
   // ------------------------------------------------------------ the fleet (operators)
   // Nodes are named by their host name. Every call needs a platform-admin key
