@@ -31,6 +31,8 @@ void Walk(const CLI::App& app, const std::string& path, std::vector<std::pair<st
 constexpr const char* kIdVerbs = "get|update|delete|stop|start|reboot|wait|events|suspend|resume|disable|enable|"
                                  "revoke|remove|cordon|uncordon|drain|fail|recover|approve|deny|cancel|"
                                  "revisions|replicas|chat|traffic";
+// Groups whose verbs above take no id (`discounts get` reads the tenant's one set).
+constexpr const char* kIdlessGroups = "discounts";
 
 std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
   std::ostringstream s;
@@ -48,11 +50,12 @@ std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  done\n"
        "  case $prev in\n"
        "    -o|--output) COMPREPLY=($(compgen -W 'table wide json yaml name' -- \"$cur\")); return ;;\n"
+       "    --group-by) COMPREPLY=($(compgen -W 'day resource' -- \"$cur\")); return ;;\n"
        "    --profile) COMPREPLY=($(compgen -W \"$(gaonctl config list-profiles -o name 2>/dev/null)\" -- \"$cur\")); return ;;\n"
        "  esac\n"
        "  local verb=${cmdpath##* } rest=${cmdpath#_ }\n"
        "  local group=${rest%% *}\n"
-       "  if [[ $cur != -* && $cmdpath == *\" \"*\" \"* && $verb =~ ^(" << kIdVerbs << ")$ ]]; then\n"
+       "  if [[ $cur != -* && $cmdpath == *\" \"*\" \"* && ! $group =~ ^(" << kIdlessGroups << ")$ && $verb =~ ^(" << kIdVerbs << ")$ ]]; then\n"
        "    [[ $group == sim ]] && { [[ $verb == traffic ]] && group=endpoints || group=nodes; }\n"
        "    COMPREPLY=($(compgen -W \"$(gaonctl \"$group\" list -o name 2>/dev/null)\" -- \"$cur\"))\n"
        "    return\n"
@@ -86,10 +89,11 @@ std::string Zsh(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  done\n"
        "  case ${words[CURRENT-1]} in\n"
        "    -o|--output) compadd table wide json yaml name; return ;;\n"
+       "    --group-by) compadd day resource; return ;;\n"
        "    --profile) compadd -- ${(f)\"$(gaonctl config list-profiles -o name 2>/dev/null)\"}; return ;;\n"
        "  esac\n"
        "  verb=${cmdpath##* }; rest=${cmdpath#_ }; group=${rest%% *}\n"
-       "  if [[ ${words[CURRENT]} != -* && $cmdpath == *' '*' '* && $verb == (" << kIdVerbs << ") ]]; then\n"
+       "  if [[ ${words[CURRENT]} != -* && $cmdpath == *' '*' '* && $group != (" << kIdlessGroups << ") && $verb == (" << kIdVerbs << ") ]]; then\n"
        "    [[ $group == sim ]] && { [[ $verb == traffic ]] && group=endpoints || group=nodes; }\n"
        "    compadd -- ${(f)\"$(gaonctl $group list -o name 2>/dev/null)\"}\n"
        "    return\n"

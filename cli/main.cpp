@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   AddComputeCommands(app, ctx);
   AddFleetCommands(app, ctx);
   AddInferenceCommands(app, ctx);
+  AddBillingCommands(app, ctx);
   AddToolCommands(app, ctx);
 
   try {
