@@ -207,12 +207,17 @@ struct App::Impl {
     }
     if (ctx.route.options.own_transaction) {
       if (ctx.route.permission != Permission::kPublic) {
-        const Status admitted = services.db->Transact(options, [&](storage::Tx& tx) -> Status {
+        auto admit = [&](storage::Tx& tx) -> Status {
           ctx.principal = {};
           RETURN_IF_ERROR(Admit(ctx, creds, lookup, tx));
           if (!ctx.principal.platform_admin) return Status::Ok();
           return storage::AppendAuditEvent(tx, MakeEvent(ctx, 200, SuccessChain(ctx)));
-        });
+        };
+        Status admitted = services.db->Transact(options, admit);
+        if (admitted.reason() == "needs_write_transaction") {  // as below: an operator's read is audited
+          options.read_only = options.defer_commit = false;
+          admitted = services.db->Transact(options, admit);
+        }
         if (!admitted.ok()) return Finish(ctx, admitted, &creds);
       }
       return Respond(ctx, ctx.route.handler(ctx));

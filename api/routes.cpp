@@ -151,6 +151,8 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices:finalize", P::kPlatformAdmin, "invoices.finalize", FinalizeInvoice(s)});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:pay",  P::kPlatformAdmin, "invoices.pay",  PayInvoice()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:void", P::kPlatformAdmin, "invoices.void", VoidInvoice(s), E::kWorker, winds_down});
+  r.Add({"GET",    "/v1/tenants/{tenant}/exports",              P::kBillingRead,   "exports.tenant",    ExportBilling(s), E::kWorker, own_tx});
+  r.Add({"GET",    "/v1/admin/exports",                         P::kPlatformAdmin, "exports.all",       ExportBilling(s), E::kWorker, own_tx});
 
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});

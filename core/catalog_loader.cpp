@@ -166,6 +166,8 @@ StatusOr<Catalog> LoadCatalog(const std::string& path) {
     c.models.push_back(m);
   }
   const YAML::Node billing = root["billing"];
+  if (billing) RETURN_IF_ERROR(Get(billing, "issuer", &c.billing.issuer, "billing", false));
+  if (c.billing.issuer.empty()) return Bad("billing", "issuer must not be empty");
   for (const auto& n : billing["tax_rates"]) {
     TaxRate t;
     RETURN_IF_ERROR(Get(n, "jurisdiction", &t.jurisdiction, "billing.tax_rates"));

@@ -79,12 +79,16 @@ constexpr Sql kSerialize{"invoices.serialize", "SELECT pg_advisory_xact_lock(has
 constexpr Sql kNextNumber{"invoices.next_number",
                           "INSERT INTO invoice_counters AS c (prefix, last_number) VALUES ($1, 1) ON CONFLICT (prefix) "
                           "DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"};
-// The invoice and its lines in one statement, from one evaluation of gaon_invoice_lines.
-// The invoice, its lines and the credits it burns in one statement, from one evaluation of
-// gaon_invoice_lines: credits cover the total (tax included) grant by grant in burn order.
+// The invoice, its lines, their items and the credits it burns in one statement, from one
+// evaluation of gaon_invoice_items (migration 0011): the lines are its items grouped; credits
+// cover the total (tax included) grant by grant in burn order.
 constexpr Sql kFinalize{
     "invoices.finalize",
-    "WITH l AS MATERIALIZED (SELECT * FROM gaon_invoice_lines($1, $2::timestamptz, $3::timestamptz, now(), $4)), "
+    "WITH i AS MATERIALIZED (SELECT * FROM gaon_invoice_items($1, $2::timestamptz, $3::timestamptz, now(), $4)), "
+    "l AS MATERIALIZED (SELECT charge_class, line_period_start, line_period_end, sku, unit, unit_price, "
+    "discount_percent, sum(quantity) AS quantity, sum(list_amount) AS list_amount, sum(amount_unrounded) AS "
+    "amount_unrounded, sum(amount) AS amount, row_number() OVER (ORDER BY charge_class NULLS FIRST, line_period_start, "
+    "sku, unit_price, discount_percent) AS line_no FROM i GROUP BY 1, 2, 3, 4, 5, 6, 7), "
     "t AS (SELECT s.subtotal, round(s.subtotal * $8::numeric / 100, $4) AS tax FROM (SELECT coalesce(sum(amount), 0) "
     "AS subtotal FROM l) s), "
     "b AS (SELECT grant_id, remaining, sum(remaining) OVER (ORDER BY burn_order) AS cum FROM "
@@ -99,9 +103,15 @@ constexpr Sql kFinalize{
     "inv.invoice_id, take.amt FROM take, inv WHERE take.amt > 0), "
     "ins AS (INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, charge_class, charge_period_start, "
     "charge_period_end, sku, unit, quantity, unit_price, discount_percent, list_amount, amount_unrounded, amount) "
-    "SELECT $1, inv.invoice_id, row_number() OVER (ORDER BY l.charge_class NULLS FIRST, l.charge_period_start, l.sku, "
-    "l.unit_price, l.discount_percent), l.charge_class, l.charge_period_start, l.charge_period_end, l.sku, l.unit, "
-    "l.quantity, l.unit_price, l.discount_percent, l.list_amount, l.amount_unrounded, l.amount FROM l, inv) "
+    "SELECT $1, inv.invoice_id, l.line_no, l.charge_class, l.line_period_start, l.line_period_end, l.sku, l.unit, "
+    "l.quantity, l.unit_price, l.discount_percent, l.list_amount, l.amount_unrounded, l.amount FROM l, inv), "
+    "items AS (INSERT INTO invoice_items (tenant_id, invoice_id, line_no, item_no, charge_period_start, "
+    "charge_period_end, resource_kind, resource_id, gpu_count, quantity, list_amount, amount_unrounded, amount) "
+    "SELECT $1, inv.invoice_id, l.line_no, row_number() OVER (PARTITION BY l.line_no ORDER BY i.charge_period_start, "
+    "i.resource_kind, i.resource_id, i.gpu_count), i.charge_period_start, i.charge_period_end, i.resource_kind, "
+    "i.resource_id, i.gpu_count, i.quantity, i.list_amount, i.amount_unrounded, i.amount FROM i JOIN l ON "
+    "i.charge_class IS NOT DISTINCT FROM l.charge_class AND i.line_period_start = l.line_period_start AND i.sku = "
+    "l.sku AND i.unit_price = l.unit_price AND i.discount_percent = l.discount_percent, inv) "
     "SELECT invoice_id FROM inv"};
 constexpr Sql kPay{"invoices.pay",
                    "UPDATE invoices SET state = 'paid', paid_at = now() WHERE tenant_id = $1 AND invoice_id = $2 AND "
@@ -166,6 +176,8 @@ StatusOr<int> SeedBilling(Tx& tx, const BillingCatalog& billing) {
     return s;
   }() + "}");
   for (const auto& t : billing.tax_rates) Exec(tx, kTax, t.jurisdiction, t.percent, t.name);
+  constexpr Sql kIssuer{"billing.issuer", "UPDATE regions SET invoice_issuer = $1"};
+  Exec(tx, kIssuer, billing.issuer);
   int skipped = 0;
   for (const auto& p : billing.prices) {
     const auto r = Exec(tx, kSeedPrice, p.sku, p.currency, p.unit, p.unit_price, FormatTimestamp(p.effective_from),

@@ -213,6 +213,73 @@ Result ExecRaw(Tx& tx, const std::string& text) {
   return TxAccess::Conn(tx).Run(std::move(s));
 }
 
+bool CopyOut(Tx& tx, const std::string& copy, const std::function<bool(std::string_view)>& sink) {
+  Connection& c = TxAccess::Conn(tx);
+  c.Run(Statement{.text = "SELECT 1"});  // BEGIN, the settings and anything queued go first
+  pg_conn* raw = c.raw;
+  auto lost = [&c]() {
+    c.broken = true;
+    return ConnectionLost("the database connection was lost");
+  };
+  if (!PQsendQuery(raw, copy.c_str())) throw lost();
+  PGresult* head = PQgetResult(raw);
+  const ExecStatusType head_status = PQresultStatus(head);
+  std::string state, message;
+  if (head_status != PGRES_COPY_OUT) {
+    const char* s = PQresultErrorField(head, PG_DIAG_SQLSTATE);
+    state = s ? s : "XX000";
+    message = head ? PQresultErrorMessage(head) : "COPY did not start";
+  }
+  PQclear(head);
+  bool complete = true;
+  if (state.empty()) {
+    for (;;) {
+      char* row = nullptr;
+      const int n = PQgetCopyData(raw, &row, 0);
+      if (n == -1) break;
+      if (n == -2) throw lost();
+      const bool more = sink(std::string_view(row, static_cast<std::size_t>(n)));
+      PQfreemem(row);
+      if (!more) {  // the reader left: stop the statement, then drain what is on its way
+        complete = false;
+        if (PGcancel* cancel = PQgetCancel(raw)) {
+          char err[256];
+          PQcancel(cancel, err, sizeof err);
+          PQfreeCancel(cancel);
+        }
+        for (int m = 0; m != -1;) {
+          m = PQgetCopyData(raw, &row, 0);
+          if (m > 0) PQfreemem(row);
+          if (m == -2) throw lost();
+        }
+        break;
+      }
+    }
+  }
+  for (PGresult* r = PQgetResult(raw); r; r = PQgetResult(raw)) {
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR && state.empty()) {
+      const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      state = s ? s : "XX000";
+      message = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  if (PQstatus(raw) != CONNECTION_OK) throw lost();
+  if (!state.empty()) {
+    c.tx_failed = true;
+    if (complete) ThrowSqlError(state, message);
+  }
+  return complete;
+}
+
+std::string QuoteLiteral(Tx& tx, std::string_view value) {
+  char* q = PQescapeLiteral(TxAccess::Conn(tx).raw, value.data(), value.size());
+  if (!q) throw std::invalid_argument("a value cannot be quoted for SQL");
+  std::string out(q);
+  PQfreemem(q);
+  return out;
+}
+
 // ---------------------------------------------------------------- errors
 
 Status StatusFromSqlState(const std::string& state, const std::string& message) {

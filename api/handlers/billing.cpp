@@ -9,6 +9,7 @@
 
 #include "api/catalog_cache.h"
 #include "api/context.h"
+#include "api/gzip.h"
 #include "api/handlers/handlers.h"
 #include "api/respond.h"
 #include "api/validation.h"
@@ -16,6 +17,9 @@
 #include "core/iso.h"
 #include "gaon/model/compute.h"
 #include "storage/billing.h"
+#include "storage/exports.h"
+#include "storage/tenants.h"
+#include "core/log.h"
 
 namespace gaon::api {
 namespace {
@@ -339,6 +343,60 @@ Handler VoidInvoice(const Services& services) {
     if (req.reissue) return Finalize(services, ctx, voided.period_start, voided.period_end, id);
     ctx.audit = {"invoice", id.str(), boost::json::object{{"state", "void"}, {"reason", req.reason}}, std::nullopt};
     return Json(200, voided);
+  };
+}
+
+// GET …/exports?period=2026-11&format=csv|jsonl|focus[&compression=gzip]: the period's
+// charge rows, streamed as PostgreSQL produces them (docs/billing.md, "Exports"). The tenant's
+// route exports that tenant; the operators' route every tenant, in one repeatable-read
+// snapshot, so it equals the tenants' exports put together.
+Handler ExportBilling(const Services& s) {
+  return [&s](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto month, Month(ctx.request.Query("period")));
+    const std::string format_name(ctx.request.Query("format").value_or("csv"));
+    const auto format = storage::ParseExportFormat(format_name);
+    if (!format) return ValidationFailed({{"format", "invalid", "must be csv, jsonl or focus"}});
+    const std::string compression(ctx.request.Query("compression").value_or("none"));
+    if (compression != "none" && compression != "gzip") {
+      return ValidationFailed({{"compression", "invalid", "must be none or gzip"}});
+    }
+    const std::optional<TenantId> tenant = ctx.tenant;
+    if (tenant) {  // a tenant that is not there is a 404, before any byte is sent
+      RETURN_IF_ERROR(s.db->Transact({.tenant = tenant, .read_only = true, .name = "billing.export_tenant"},
+                                     [&](storage::Tx& tx) { return storage::GetTenant(tx, *tenant).status(); }));
+    }
+    const year_month_day ymd{std::chrono::floor<std::chrono::days>(month.first)};
+    char period[16];
+    std::snprintf(period, sizeof period, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
+    const bool gzip = compression == "gzip";
+    const std::string file = "gaon-" + (tenant ? tenant->str() : std::string("all")) + "-" + period + "-" +
+                             format_name + (format_name == "jsonl" ? ".jsonl" : ".csv") + (gzip ? ".gz" : "");
+    http::HttpResponse res;
+    res.content_type = gzip ? "application/gzip"
+                            : (*format == storage::ExportFormat::kJsonLines ? "application/jsonl; charset=utf-8"
+                                                                            : "text/csv; charset=utf-8");
+    res.Set("Content-Disposition", "attachment; filename=\"" + file + "\"");
+    res.Set("Cache-Control", "no-store");
+    res.stream = [&s, tenant, month, format = *format, gzip, request_id = ctx.request_id()](http::ResponseStream& out) {
+      std::optional<GzipWriter> zip;
+      if (gzip) zip.emplace([&out](std::string_view d) { return out.Write(d); });
+      auto sink = [&](std::string_view d) { return zip ? zip->Write(d) : out.Write(d); };
+      std::int64_t rows = 0;
+      const Status st = s.db->Transact(
+          {.tenant = tenant, .platform = !tenant, .isolation = storage::Isolation::kRepeatableRead, .read_only = true,
+           .name = "billing.export"},
+          [&](storage::Tx& tx) -> Status {
+            ASSIGN_OR_RETURN(rows, storage::StreamExport(tx, format, month.first, month.second, sink));
+            return Status::Ok();
+          });
+      if (!st.ok() || (zip && !zip->Finish())) {
+        LogWarn("billing export failed", {{"request_id", request_id}, {"error", st.message()}});
+        out.Abort();
+        return;
+      }
+      LogInfo("billing export", {{"request_id", request_id}, {"rows", rows}});
+    };
+    return res;
   };
 }
 

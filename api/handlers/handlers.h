@@ -114,6 +114,7 @@ Handler GetInvoice();
 Handler FinalizeInvoice(const Services& s);
 Handler PayInvoice();
 Handler VoidInvoice(const Services& s);
+Handler ExportBilling(const Services& s);
 
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);

@@ -47,6 +47,9 @@ class ResponseStream {
   // True once the server is shutting down or the client is gone: long-lived producers
   // (watches) should finish.
   virtual bool closing() const = 0;
+  // The body cannot be completed (its source failed after the status was sent): the response
+  // ends without its last chunk, so the client sees a broken transfer, never a short file.
+  virtual void Abort() = 0;
 };
 
 struct HttpResponse {

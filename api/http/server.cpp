@@ -323,6 +323,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       });
     }
     bool closing() const override { return failed_ || s_->server_.draining; }
+    void Abort() override {
+      buf_.clear();
+      failed_ = true;
+    }
     bool Finish() {
       if (!Flush()) return false;
       return Send([](Session& s, std::function<void(bool)> done) {

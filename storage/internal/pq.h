@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -213,6 +214,15 @@ void ExecLater(Tx& tx, const Sql& sql, Args&&... args) {
 
 // Runs one SQL statement as text, unprepared (tests, one-off statements).
 Result ExecRaw(Tx& tx, const std::string& text);
+
+// Runs `COPY (…) TO STDOUT …` in the transaction and hands `sink` each row as PostgreSQL sends
+// it, so a result of any size passes through in constant memory. COPY takes no parameters:
+// quote values into `copy` with QuoteLiteral. When `sink` returns false the statement is
+// cancelled (the transaction then fails) and CopyOut returns false; SqlError or
+// ConnectionLost when the statement fails.
+bool CopyOut(Tx& tx, const std::string& copy, const std::function<bool(std::string_view)>& sink);
+// `value` as an SQL string literal, quoted for the connection's encoding.
+std::string QuoteLiteral(Tx& tx, std::string_view value);
 
 // Lists with optional filters: each combination of filters in use is its own prepared
 // statement, so PostgreSQL's cached (generic) plan never has to cover "maybe this column,

@@ -52,6 +52,7 @@ struct TaxRate {
 
 // What the catalog file says about money: tax rates and the prices it seeds.
 struct BillingCatalog {
+  std::string issuer = "Gaon";  // who issues the invoices (FOCUS InvoiceIssuerName, ProviderName)
   std::vector<TaxRate> tax_rates;
   std::vector<Price> prices;
 };
