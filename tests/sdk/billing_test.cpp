@@ -1,9 +1,11 @@
-// End-to-end through the SDK: billing's first part — prices (operators), discounts, usage so
-// far and the live draft invoice, with their errors, against a real gaond. Usage records are
+// End-to-end through the SDK: billing — prices (operators), discounts, usage so far, the live
+// draft invoice, issued invoices (finalize, pay, void), usage events, credit grants and the
+// billing mode, with their errors, against a real gaond. Usage records are
 // written with the schema owner's SQL so the draft is deterministic (the worked example of
 // docs/billing.md).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <regex>
 
 #include "tests/sdk/sdk_support.h"
 
@@ -28,6 +30,16 @@ void InsertWorkedExample(TestCloud& c, const std::string& tenant) {
           tenant +
           "', 'instance', 'inst_example', 1, 'gpu.h100.2x', "
           "'h100-80gb-sxm', 2, '2026-10-14T20:00:00Z', '2026-10-16T02:30:00.5Z')");
+}
+
+// A KR tenant billed in KRW with the worked example's usage and its 25 % discount on H100 hours.
+TenantId WorkedExampleTenant(TestCloud& c) {
+  const std::string tid = c.CreateTenant("example", "KR", "KRW");
+  InsertWorkedExample(c, tid);
+  Discounts d;
+  d.percent = {{"gpu-hour.h100-80gb-sxm", "25"}};
+  Ok(OperatorClient(c).SetDiscounts(Tid(tid), d));
+  return Tid(tid);
 }
 
 }  // namespace
@@ -137,13 +149,9 @@ TEST_CASE("operators set a tenant's discounts, its billing roles read them", "[s
 
 TEST_CASE("usage and the draft invoice come out as docs/billing.md's worked example", "[sdk][e2e][billing][invoices]") {
   auto c = TestCloud::Start();
-  const std::string tid = c->CreateTenant("example", "KR", "KRW");
-  const TenantId t = Tid(tid);
-  InsertWorkedExample(*c, tid);
+  const TenantId t = WorkedExampleTenant(*c);
+  const std::string tid = t.str();
   const Client op = OperatorClient(*c);
-  Discounts d;
-  d.percent = {{"gpu-hour.h100-80gb-sxm", "25"}};
-  Ok(op.SetDiscounts(t, d));
   const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
 
   const Invoice inv = Ok(viewer.GetDraftInvoice(t, "2026-10"));
@@ -223,4 +231,266 @@ TEST_CASE("usage and the draft invoice come out as docs/billing.md's worked exam
   CHECK(finalized.code() == StatusCode::kFailedPrecondition);
   CHECK(finalized.reason() == "invoice_finalized");
   CHECK(finalized.http_status() == 409);
+}
+
+TEST_CASE("operators finalize, pay and void invoices; billing roles list and read them; credit burns and comes back",
+          "[sdk][e2e][billing][invoices]") {
+  auto c = TestCloud::Start();
+  const TenantId t = WorkedExampleTenant(*c);
+  const std::string tid = t.str();
+  const Client op = OperatorClient(*c);
+  const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
+  const Client admin = SdkClient(c->address(), c->CreateKey(tid, "tenant-admin"));
+  const Client member = SdkClient(c->address(), c->CreateKey(tid, "tenant-member"));
+  Ok(op.GrantCredit(t, CreditGrant{.kind = "promotional", .amount = "100000"}));
+  CHECK(Ok(CollectAll(viewer.ListInvoices(t))).empty());
+
+  // A month that has not ended, or is not a month, cannot be closed.
+  const Status open = op.FinalizeInvoice(t, FormatTimestamp(Now()).substr(0, 7)).status();
+  CHECK(open.code() == StatusCode::kFailedPrecondition);
+  CHECK(open.reason() == "period_open");
+  CHECK(open.http_status() == 409);
+  CHECK(op.FinalizeInvoice(t, "2026-13").status().reason() == "validation_failed");
+  CHECK(admin.FinalizeInvoice(t, "2026-10").status().code() == StatusCode::kPermissionDenied);
+  CHECK(op.FinalizeInvoice(TenantId::Generate(), "2026-10").status().code() == StatusCode::kNotFound);
+
+  // The worked example, with 100000 KRW of promotional credit burnt against its total.
+  const Invoice inv = Ok(op.FinalizeInvoice(t, "2026-10"));
+  REQUIRE(inv.id.has_value());
+  REQUIRE(inv.number.has_value());
+  CHECK(std::regex_match(*inv.number, std::regex(R"(KR\d-202610-\d{6})")));
+  CHECK(inv.state == "finalized");
+  CHECK(inv.finalized_at.has_value());
+  CHECK(inv.period_start == At("2026-10-01T00:00:00Z"));
+  REQUIRE(inv.lines.size() == 2);
+  CHECK(inv.lines[0].amount == "84826");
+  CHECK(inv.lines[1].amount == "100800");
+  CHECK(inv.subtotal == "185626");
+  CHECK(inv.tax == "18563");
+  CHECK(inv.total == "204189");
+  CHECK(inv.credits_applied == "100000");
+  CHECK(inv.amount_due == "104189");
+  CHECK(Ok(viewer.GetCredits(t)).balance == "0");
+  // Finalizing the month again gives the same invoice.
+  CHECK(Ok(op.FinalizeInvoice(t, "2026-10")).id == inv.id);
+
+  const Invoice got = Ok(viewer.GetInvoice(t, *inv.id));
+  CHECK(got.number == inv.number);
+  CHECK(got.lines.size() == 2);
+  CHECK(got.total == "204189");
+  CHECK(Ok(admin.GetInvoice(t, *inv.id)).amount_due == "104189");
+  const auto listed = Ok(CollectAll(viewer.ListInvoices(t)));
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].id == inv.id);
+  CHECK(listed[0].total == "204189");
+  CHECK(listed[0].lines.empty());  // a list has no lines
+  CHECK(CollectAll(member.ListInvoices(t)).status().code() == StatusCode::kPermissionDenied);
+  CHECK(viewer.GetInvoice(t, InvoiceId::Generate()).status().code() == StatusCode::kNotFound);
+  const Client stranger = SdkClient(c->address(), c->CreateKey(c->CreateTenant("other"), "tenant-admin"));
+  CHECK(stranger.GetInvoice(t, *inv.id).status().code() == StatusCode::kNotFound);
+
+  // Paid, twice: the second changes nothing.
+  CHECK(admin.PayInvoice(t, *inv.id).status().code() == StatusCode::kPermissionDenied);
+  CHECK(op.PayInvoice(t, InvoiceId::Generate()).status().code() == StatusCode::kNotFound);
+  const Invoice paid = Ok(op.PayInvoice(t, *inv.id));
+  CHECK(paid.state == "paid");
+  REQUIRE(paid.paid_at.has_value());
+  CHECK(Ok(op.PayInvoice(t, *inv.id)).paid_at == paid.paid_at);
+
+  // Void and re-issue: the old invoice stays as it was, the new one replaces it and takes the
+  // credit the void gave back.
+  CHECK(op.VoidInvoice(t, *inv.id, VoidRequest{}).status().reason() == "validation_failed");
+  CHECK(viewer.VoidInvoice(t, *inv.id, VoidRequest{.reason = "x"}).status().code() == StatusCode::kPermissionDenied);
+  const Invoice reissued =
+      Ok(op.VoidInvoice(t, *inv.id, VoidRequest{.reason = "billing address changed", .reissue = true}));
+  REQUIRE(reissued.id.has_value());
+  CHECK(reissued.id != inv.id);
+  CHECK(reissued.replaces_invoice_id == inv.id);
+  CHECK(reissued.number != inv.number);
+  CHECK(reissued.state == "finalized");
+  CHECK(reissued.total == "204189");
+  CHECK(reissued.credits_applied == "100000");
+  CHECK(reissued.amount_due == "104189");
+  const Invoice voided = Ok(viewer.GetInvoice(t, *inv.id));
+  CHECK(voided.state == "void");
+  CHECK(voided.void_reason == std::optional<std::string>("billing address changed"));
+  CHECK(voided.voided_at.has_value());
+  CHECK(voided.total == "204189");
+  CHECK(voided.lines.size() == 2);
+
+  const Status again = op.VoidInvoice(t, *inv.id, VoidRequest{.reason = "twice"}).status();
+  CHECK(again.code() == StatusCode::kFailedPrecondition);
+  CHECK(again.reason() == "invoice_void");
+  CHECK(again.http_status() == 409);
+  CHECK(op.PayInvoice(t, *inv.id).status().reason() == "invoice_void");
+
+  // Newest first, one a page.
+  std::vector<Invoice> pages;
+  for (const auto& i : viewer.ListInvoices(t, ListOptions{.page_size = 1})) pages.push_back(Ok(i));
+  REQUIRE(pages.size() == 2);
+  CHECK(pages[0].id == reissued.id);
+  CHECK(pages[1].state == "void");
+
+  // A plain void gives the credit back and issues nothing.
+  const Invoice plain = Ok(op.VoidInvoice(t, *reissued.id, VoidRequest{.reason = "cancelled contract"}));
+  CHECK(plain.id == reissued.id);
+  CHECK(plain.state == "void");
+  CHECK(Ok(viewer.GetCredits(t)).balance == "100000");
+  CHECK(Ok(CollectAll(viewer.ListInvoices(t))).size() == 2);
+}
+
+namespace {
+
+UsageEventInput TokenEvent(const std::string& tenant, const std::string& id, const std::string& quantity,
+                           Timestamp time = Now() - std::chrono::minutes(1)) {
+  return UsageEventInput{.tenant_id = Tid(tenant),
+                         .event_id = id,
+                         .meter = "tokens-input",
+                         .quantity = quantity,
+                         .time = time,
+                         .resource_kind = "endpoint",
+                         .resource_id = "ep_gateway",
+                         .attributes = {{"model", "qwen2.5-7b-instruct"}}};
+}
+
+}  // namespace
+
+TEST_CASE("meters send usage events in batches: resent ones are duplicates, reused ids and late events write nothing",
+          "[sdk][e2e][billing][usage-events]") {
+  auto c = TestCloud::Start();
+  const std::string tid = c->CreateTenant("metered", "KR", "KRW");
+  const Client op = OperatorClient(*c);
+
+  UsageEventBatch batch{.source = "gateway-kr1a",
+                        .events = {TokenEvent(tid, "cmpl-1/input", "1000000"), TokenEvent(tid, "cmpl-2/input", "2000000"),
+                                   TokenEvent(tid, "cmpl-3/input", "500000")}};
+  const UsageEventResult first = Ok(op.IngestUsageEvents(batch));
+  CHECK(first.accepted == 3);
+  CHECK(first.duplicates == 0);
+  const UsageEventResult resent = Ok(op.IngestUsageEvents(batch));
+  CHECK(resent.accepted == 0);
+  CHECK(resent.duplicates == 3);
+
+  // The same id with another payload fails the whole batch: the new event in it is not written.
+  UsageEventBatch reused{.source = "gateway-kr1a",
+                         .events = {TokenEvent(tid, "cmpl-4/input", "250000"), batch.events[1]}};
+  reused.events[1].quantity = "999";
+  const Status conflict = op.IngestUsageEvents(reused).status();
+  CHECK(conflict.code() == StatusCode::kFailedPrecondition);
+  CHECK(conflict.reason() == "event_id_reused");
+  CHECK(conflict.http_status() == 409);
+  reused.events[1] = batch.events[1];
+  const UsageEventResult fixed = Ok(op.IngestUsageEvents(reused));
+  CHECK(fixed.accepted == 1);  // cmpl-4 was not written by the failed batch
+  CHECK(fixed.duplicates == 1);
+
+  // Another source may use the same ids.
+  UsageEventBatch other{.source = "gateway-kr1b", .events = {TokenEvent(tid, "cmpl-1/input", "1")}};
+  CHECK(Ok(op.IngestUsageEvents(other)).accepted == 1);
+
+  // Late, future, malformed, unknown-tenant and unauthorised batches.
+  const Status late =
+      op.IngestUsageEvents({.source = "gateway-kr1a", .events = {TokenEvent(tid, "old", "1", At("2026-08-01T00:00:00Z"))}})
+          .status();
+  CHECK(late.code() == StatusCode::kInvalidArgument);
+  CHECK(late.reason() == "event_too_late");
+  CHECK(late.http_status() == 422);
+  REQUIRE(late.violations().size() == 1);
+  CHECK(late.violations()[0].field == "events[0].time");
+  const Status future =
+      op.IngestUsageEvents({.source = "gateway-kr1a", .events = {TokenEvent(tid, "soon", "1", Now() + std::chrono::hours(1))}})
+          .status();
+  CHECK(future.reason() == "validation_failed");
+  CHECK(future.http_status() == 400);
+  CHECK(op.IngestUsageEvents({.source = "gateway-kr1a", .events = {TokenEvent(tid, "neg", "-5")}}).status().reason() ==
+        "validation_failed");
+  CHECK(op.IngestUsageEvents({.source = "gateway-kr1a"}).status().reason() == "validation_failed");  // no events
+  CHECK(op.IngestUsageEvents({.source = "Gateway KR", .events = {TokenEvent(tid, "x", "1")}}).status().reason() ==
+        "validation_failed");
+  const std::string nobody = TenantId::Generate().str();
+  CHECK(op.IngestUsageEvents({.source = "gateway-kr1a", .events = {TokenEvent(nobody, "x", "1")}}).status().code() ==
+        StatusCode::kNotFound);
+  const Client admin = SdkClient(c->address(), c->CreateKey(tid, "tenant-admin"));
+  CHECK(admin.IngestUsageEvents(batch).status().code() == StatusCode::kPermissionDenied);
+
+  // Rated exactly: 1 + 2 + 0.5 + 0.25 + 0.000001 million input tokens at 180 KRW per million
+  // = 675.00018 → 675; tax 10 % of 675 = 67.5 → 68 (half away from zero); total 743.
+  const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
+  const Invoice draft = Ok(viewer.GetDraftInvoice(Tid(tid)));
+  REQUIRE(draft.lines.size() == 1);
+  CHECK(draft.lines[0].sku == "tokens-input.qwen2.5-7b-instruct");
+  CHECK(draft.lines[0].unit == "million-tokens");
+  CHECK(draft.lines[0].quantity.rfind("3.750001", 0) == 0);
+  CHECK(draft.lines[0].amount_unrounded.rfind("675.00018", 0) == 0);
+  CHECK(draft.lines[0].amount == "675");
+  CHECK(draft.tax == "68");
+  CHECK(draft.total == "743");
+}
+
+TEST_CASE("operators grant credit and set the billing mode; billing roles read the balance",
+          "[sdk][e2e][billing][credits]") {
+  auto c = TestCloud::Start();
+  const std::string tid = c->CreateTenant("prepay", "KR", "KRW");
+  const TenantId t = Tid(tid);
+  const Client op = OperatorClient(*c);
+  const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
+  const Client admin = SdkClient(c->address(), c->CreateKey(tid, "tenant-admin"));
+
+  const CreditSummary none = Ok(viewer.GetCredits(t));
+  CHECK(none.billing_mode == "postpaid");
+  CHECK(none.currency == "KRW");
+  CHECK(none.balance == "0");
+  CHECK(none.month_to_date == "0");
+  CHECK(none.grants.empty());
+
+  const CreditGrant prepaid =
+      Ok(op.GrantCredit(t, CreditGrant{.kind = "prepaid", .amount = "50000", .description = "Q4 prepayment"}));
+  CHECK(prepaid.id.has_value());
+  CHECK(prepaid.kind == "prepaid");
+  CHECK(prepaid.amount == "50000");
+  CHECK(prepaid.remaining == "50000");
+  CHECK(prepaid.currency == "KRW");
+  CHECK(prepaid.description == "Q4 prepayment");
+  CHECK(prepaid.created_at.has_value());
+  const CreditGrant promo = Ok(op.GrantCredit(
+      t, CreditGrant{.kind = "promotional", .amount = "3000", .expires_at = At("2099-01-01T00:00:00Z")}));
+  CHECK(promo.expires_at == std::optional<Timestamp>(At("2099-01-01T00:00:00Z")));
+
+  auto refused = [&](CreditGrant g) { return op.GrantCredit(t, g).status(); };
+  const Status precise = refused({.kind = "prepaid", .amount = "10.5"});  // KRW has no minor unit
+  CHECK(precise.reason() == "validation_failed");
+  REQUIRE(precise.violations().size() == 1);
+  CHECK(precise.violations()[0].field == "amount");
+  CHECK(precise.violations()[0].code == "too_precise");
+  CHECK(refused({.kind = "gift", .amount = "1"}).reason() == "validation_failed");
+  CHECK(refused({.kind = "prepaid", .amount = "0"}).reason() == "validation_failed");
+  CHECK(refused({.kind = "prepaid", .amount = "1", .expires_at = At("2020-01-01T00:00:00Z")}).reason() ==
+        "validation_failed");
+  CHECK(op.GrantCredit(TenantId::Generate(), {.kind = "prepaid", .amount = "1"}).status().code() ==
+        StatusCode::kNotFound);
+  CHECK(admin.GrantCredit(t, {.kind = "prepaid", .amount = "1"}).status().code() == StatusCode::kPermissionDenied);
+
+  const CreditSummary two = Ok(viewer.GetCredits(t));
+  CHECK(two.balance == "53000");
+  REQUIRE(two.grants.size() == 2);
+  CHECK(two.grants[0].id == prepaid.id);  // oldest first
+  CHECK(two.grants[1].remaining == "3000");
+  CHECK(Ok(admin.GetCredits(t)).balance == "53000");
+  const Client member = SdkClient(c->address(), c->CreateKey(tid, "tenant-member"));
+  CHECK(member.GetCredits(t).status().code() == StatusCode::kPermissionDenied);
+
+  // Cents stay cents: a USD tenant's grant keeps its two decimals exactly.
+  const std::string usd = c->CreateTenant("dollars", "US", "USD");
+  CHECK(Ok(op.GrantCredit(Tid(usd), {.kind = "prepaid", .amount = "250.55"})).amount == "250.55");
+  CHECK(Ok(op.GrantCredit(Tid(usd), {.kind = "promotional", .amount = "0.45"})).currency == "USD");
+  CHECK(Ok(op.GetCredits(Tid(usd))).balance == "251");
+  CHECK(op.GrantCredit(Tid(usd), {.kind = "prepaid", .amount = "0.001"}).status().reason() == "validation_failed");
+
+  CHECK(Ok(op.SetBillingMode(t, "prepaid")).mode == "prepaid");
+  CHECK(Ok(viewer.GetCredits(t)).billing_mode == "prepaid");
+  CHECK(op.SetBillingMode(t, "weekly").status().reason() == "validation_failed");
+  CHECK(op.SetBillingMode(TenantId::Generate(), "prepaid").status().code() == StatusCode::kNotFound);
+  CHECK(admin.SetBillingMode(t, "postpaid").status().code() == StatusCode::kPermissionDenied);
+  CHECK(Ok(op.SetBillingMode(t, "postpaid")).mode == "postpaid");
+  CHECK(Ok(viewer.GetCredits(t)).billing_mode == "postpaid");
 }

@@ -501,6 +501,50 @@ class Client {
   // validation_failed for a malformed period; FailedPrecondition("invoice_finalized", 409)
   // when the period already has an issued invoice.
   StatusOr<Invoice> GetDraftInvoice(const TenantId& tenant, std::optional<std::string> period = {}) const;
+  // The tenant's issued invoices (finalized, paid and void), newest first, without their lines
+  // (tenant-admin or billing-viewer).
+  ListRange<Invoice> ListInvoices(const TenantId& tenant, ListOptions list = {}) const;
+  // An issued invoice with its lines (tenant-admin or billing-viewer); NotFound when the tenant
+  // has no such invoice.
+  StatusOr<Invoice> GetInvoice(const TenantId& tenant, const InvoiceId& invoice) const;
+  // Operators: closes `period` ("2026-10"; default the last month) into an immutable,
+  // gap-free numbered invoice, with corrections for usage that reached invoiced periods late
+  // and the tenant's credit burnt against its total. A period that already has a live invoice
+  // returns that one, unchanged (safe to repeat). Fails with
+  // FailedPrecondition("period_open", 409) when the month has not ended, validation_failed
+  // for a malformed period, NotFound for an unknown tenant.
+  StatusOr<Invoice> FinalizeInvoice(const TenantId& tenant, std::optional<std::string> period = {}) const;
+  // Operators: records a finalized invoice as paid (a paid one is returned as it is).
+  // FailedPrecondition("invoice_void", 409) for a void invoice; NotFound for an unknown one.
+  StatusOr<Invoice> PayInvoice(const TenantId& tenant, const InvoiceId& invoice) const;
+  // Operators: voids a finalized or paid invoice with `request.reason` (1–500 characters); its
+  // contents stay as they were and the credit it took is given back. Returns the voided
+  // invoice, or with `request.reissue` the new invoice of the same period (a new number,
+  // replaces_invoice_id naming the voided one). FailedPrecondition("invoice_void", 409) when it
+  // is already void; validation_failed for a missing reason; NotFound for an unknown invoice.
+  StatusOr<Invoice> VoidInvoice(const TenantId& tenant, const InvoiceId& invoice, const VoidRequest& request) const;
+  // Operators (meters such as the inference gateway use an operator key): records up to 1000
+  // events from one source, all or nothing, deduplicated on (tenant, source, event id): a
+  // resent event with the same payload counts in `duplicates` and writes nothing, so a batch
+  // may be resent after any failure. Fails with FailedPrecondition("event_id_reused", 409)
+  // when an id comes again with another payload, InvalidArgument("event_too_late", 422) for
+  // an event before the open period (or before the previous month while its grace period
+  // lasts), validation_failed (400) for a malformed event, one in the future or a batch of
+  // more than 1000, NotFound for an unknown tenant; nothing is written on any error.
+  StatusOr<UsageEventResult> IngestUsageEvents(const UsageEventBatch& batch) const;
+  // Operators: grants prepaid or promotional credit (kind, amount, optional expires_at in the
+  // future, description) in the tenant's billing currency and returns the grant.
+  // validation_failed for another kind, an amount that is not positive or has more decimals
+  // than the currency's minor units, or a past expiry; NotFound for an unknown tenant.
+  StatusOr<CreditGrant> GrantCredit(const TenantId& tenant, const CreditGrant& grant) const;
+  // The tenant's billing mode, credit balance (unexpired grants' remainders), month so far and
+  // every grant with what remains of it (tenant-admin or billing-viewer).
+  StatusOr<CreditSummary> GetCredits(const TenantId& tenant) const;
+  // Operators: makes the tenant "prepaid" or "postpaid". A prepaid tenant whose balance does
+  // not cover its month so far cannot create instances or endpoints
+  // (FailedPrecondition("insufficient_credit")); nothing running stops. validation_failed for
+  // another mode; NotFound for an unknown tenant.
+  StatusOr<BillingMode> SetBillingMode(const TenantId& tenant, const std::string& mode) const;
 
   // ------------------------------------------------------------ the fleet (operators)
   // Nodes are named by their host name. Every call needs a platform-admin key
