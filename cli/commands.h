@@ -27,7 +27,8 @@ void AddComputeCommands(CLI::App& app, Context& ctx);
 void AddFleetCommands(CLI::App& app, Context& ctx);
 // models, endpoints, sim traffic (after AddFleetCommands: it joins the sim group)
 void AddInferenceCommands(CLI::App& app, Context& ctx);
-// prices, discounts, usage, invoices (the draft)
+// prices, discounts, usage, invoices, usage-events, credits, tenants billing-mode (after
+// AddTenancyCommands: it joins the tenants group)
 void AddBillingCommands(CLI::App& app, Context& ctx);
 // api, login, config, whoami, status, version, completion
 void AddToolCommands(CLI::App& app, Context& ctx);

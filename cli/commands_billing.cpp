@@ -1,10 +1,13 @@
-// Billing, first part: prices (operators list and add them), a tenant's contracted discounts
-// (operators set them), usage so far, and the live draft invoice. Amounts are the server's
-// decimal strings, printed as they came; the only arithmetic here is the exact decimal sum of
-// the usage table's TOTAL row.
+// Billing: prices (operators list and add them), a tenant's contracted discounts (operators
+// set them), usage so far, invoices (the live draft; issued ones listed and shown; operators
+// finalize, pay and void them), usage events sent by meters, credit grants and the balance, and
+// a tenant's billing mode. Amounts are the server's decimal strings, printed as they came; the
+// only arithmetic here is the exact decimal sum of the usage table's TOTAL row.
+#include <functional>
 #include <iostream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "cli/commands.h"
 
@@ -33,6 +36,13 @@ bool IsDecimal(const std::string& s) {
 bool IsPeriod(const std::string& s) {
   static const std::regex kPeriod(R"(^\d{4}-(0[1-9]|1[0-2])$)");
   return std::regex_match(s, kPeriod);
+}
+
+// --period: empty for the server's default, else a month like 2026-11.
+std::optional<std::string> PeriodArg(const std::string& period) {
+  if (period.empty()) return std::nullopt;
+  if (!IsPeriod(period)) UsageError("--period: '" + period + "' is not a month like 2026-11");
+  return period;
 }
 
 // gpu-hour.* and endpoint-replica-hour.* are priced per GPU-hour, tokens-* per million tokens.
@@ -115,6 +125,37 @@ const std::vector<Column> kPriceColumns = {
     {"CREATED", "created_at", CellKind::kAge, true},
 };
 
+// Issued invoices, newest first (a list has no lines).
+const std::vector<Column> kInvoiceColumns = {
+    {"ID", "id"},
+    {"NUMBER", "number"},
+    {"PERIOD", "period_start", CellKind::kText, false,
+     [](const json::value& v) { return At(v, "period_start").substr(0, 7); }},
+    {"STATE", "state", CellKind::kState},
+    {"TOTAL", "total"},
+    {"CREDITS", "credits_applied"},
+    {"DUE", "amount_due"},
+    {"CURRENCY", "currency"},
+    {"SUBTOTAL", "subtotal", CellKind::kText, true},
+    {"TAX", "tax", CellKind::kText, true},
+    {"REPLACES", "replaces_invoice_id", CellKind::kText, true},
+    {"VOID REASON", "void_reason", CellKind::kText, true},
+    {"FINALIZED", "finalized_at", CellKind::kAge},
+};
+
+const std::vector<Column> kGrantColumns = {
+    {"ID", "id"},
+    {"KIND", "kind"},
+    {"AMOUNT", "amount"},
+    {"REMAINING", "remaining"},
+    {"CURRENCY", "currency"},
+    {"EXPIRES", "expires_at"},
+    {"DESCRIPTION", "description", CellKind::kText, true},
+    {"AGE", "created_at", CellKind::kAge},
+};
+
+const std::vector<Column> kIngestColumns = {{"ACCEPTED", "accepted"}, {"DUPLICATES", "duplicates"}};
+
 void PrintDiscounts(Context& ctx, const Discounts& d) {
   if (PrintStructured(ctx, ToJson(d))) return;
   if (ctx.output() == OutputFormat::kName) {
@@ -172,18 +213,41 @@ void PrintUsage(Context& ctx, const UsageReport& u) {
   PrintAligned(headers, std::move(rows), {quantity, headers.size() - 1});
 }
 
+// "finalized 2026-11-28T10:00:00Z", "paid …", "void … (billing address changed)".
+std::string InvoiceState(const Invoice& inv) {
+  auto at = [](const std::optional<Timestamp>& t) { return t ? " " + FormatTimestamp(*t) : std::string(); };
+  if (inv.state == "void") return "void" + at(inv.voided_at) + " (" + inv.void_reason.value_or("") + ")";
+  if (inv.state == "paid") return "paid" + at(inv.paid_at);
+  return inv.state + at(inv.finalized_at);
+}
+
+// Labelled amounts in `currency`, right-aligned under each other: "TOTAL   204189 KRW".
+void PrintSums(const std::vector<std::pair<std::string, std::string>>& sums, const std::string& currency) {
+  std::size_t label = 0, amount = 0;
+  for (const auto& [l, a] : sums) {
+    label = std::max(label, l.size());
+    amount = std::max(amount, a.size());
+  }
+  for (const auto& [l, a] : sums) {
+    std::cout << l << std::string(label - l.size() + 3 + amount - a.size(), ' ') << a << " " << currency << "\n";
+  }
+}
+
 void PrintInvoice(Context& ctx, const Invoice& inv) {
   if (PrintStructured(ctx, ToJson(inv))) return;
   const std::string period = FormatTimestamp(inv.period_start).substr(0, 7);
   if (ctx.output() == OutputFormat::kName) {
-    std::cout << (inv.number ? *inv.number : period) << "\n";
+    std::cout << (inv.id ? inv.id->str() : period) << "\n";  // the id the other verbs take
     return;
   }
   const bool wide = ctx.output() == OutputFormat::kWide;
   std::cout << (inv.state == "draft" ? "Draft invoice" : "Invoice " + inv.number.value_or("")) << " of "
             << inv.tenant_id.str() << " for " << period << " (" << FormatTimestamp(inv.period_start) << " to "
             << FormatTimestamp(inv.period_end) << "), " << inv.currency << ", as of " << FormatTimestamp(inv.as_of)
-            << "\n\n";
+            << "\n";
+  if (inv.id) std::cout << "Id: " << inv.id->str() << "\nState: " << InvoiceState(inv) << "\n";
+  if (inv.replaces_invoice_id) std::cout << "Replaces: " << inv.replaces_invoice_id->str() << "\n";
+  std::cout << "\n";
   if (inv.lines.empty()) {
     std::cout << "No charges.\n\n";
   } else {
@@ -215,14 +279,23 @@ void PrintInvoice(Context& ctx, const Invoice& inv) {
     sums.push_back({"CREDITS", inv.credits_applied});
     sums.push_back({"AMOUNT DUE", inv.amount_due});
   }
-  std::size_t label = 0, amount = 0;
-  for (const auto& [l, a] : sums) {
-    label = std::max(label, l.size());
-    amount = std::max(amount, a.size());
+  PrintSums(sums, inv.currency);
+}
+
+void PrintCredits(Context& ctx, const TenantId& tenant, const CreditSummary& c) {
+  if (PrintStructured(ctx, ToJson(c))) return;
+  if (ctx.output() == OutputFormat::kName) {
+    for (const auto& g : c.grants) std::cout << (g.id ? g.id->str() : "") << "\n";
+    return;
   }
-  for (const auto& [l, a] : sums) {
-    std::cout << l << std::string(label - l.size() + 3 + amount - a.size(), ' ') << a << " " << inv.currency << "\n";
+  std::cout << "Credits of " << tenant.str() << ", billing mode " << c.billing_mode << "\n\n";
+  if (c.grants.empty()) {
+    std::cout << "No credit grants.\n\n";
+  } else {
+    PrintList(ctx, ToJsonAll(c.grants), kGrantColumns);
+    std::cout << "\n";
   }
+  PrintSums({{"BALANCE", c.balance}, {"MONTH TO DATE", c.month_to_date}}, c.currency);
 }
 
 // ---------------------------------------------------------------- prices
@@ -343,7 +416,9 @@ void AddUsage(CLI::App& app, Context& ctx) {
 }
 
 void AddInvoices(CLI::App& app, Context& ctx) {
-  auto* g = Group(app, "invoices", "A tenant's invoices", "gaonctl invoices draft --period 2026-11");
+  auto* g = Group(app, "invoices",
+                  "A tenant's invoices: the live draft, issued ones, and (operators) finalize, pay and void",
+                  "gaonctl invoices list --tenant ten_01j9z3k6x2");
   auto period = std::make_shared<std::string>();
   auto* draft = Command(g, "draft",
                         "The live draft invoice of a month, as if it closed now: lines, subtotal, tax and total "
@@ -351,10 +426,287 @@ void AddInvoices(CLI::App& app, Context& ctx) {
                         "gaonctl invoices draft --period 2026-11 --tenant ten_01j9z3k6x2");
   draft->add_option("--period", *period, "The UTC calendar month, YYYY-MM (default: the current one)");
   draft->callback([&ctx, period] {
-    if (!period->empty() && !IsPeriod(*period)) UsageError("--period: '" + *period + "' is not a month like 2026-11");
-    std::optional<std::string> p;
-    if (!period->empty()) p = *period;
-    PrintInvoice(ctx, Must(ctx.client().GetDraftInvoice(ctx.tenant(), p)));
+    PrintInvoice(ctx, Must(ctx.client().GetDraftInvoice(ctx.tenant(), PeriodArg(*period))));
+  });
+
+  auto l = std::make_shared<ListFlags>();
+  auto* list = Command(g, "list", "List the tenant's issued invoices, newest first (tenant-admin, billing-viewer)",
+                       "gaonctl invoices list --tenant ten_01j9z3k6x2 -o wide");
+  AddListFlags(list, *l);
+  list->callback([&ctx, l] {
+    PrintList(ctx, Collect(ctx.client().ListInvoices(ctx.tenant(), ToListOptions(*l)), *l), kInvoiceColumns);
+  });
+
+  auto id = std::make_shared<std::string>();
+  auto* get = Command(g, "get", "Show an issued invoice: its lines, subtotal, tax, total, credits and amount due",
+                      "gaonctl invoices get inv_01j9z3k6x2 --tenant ten_01j9z3k6x2");
+  get->add_option("invoice", *id, "Invoice id (inv_…)")->required();
+  get->callback([&ctx, id] {
+    PrintInvoice(ctx, Must(ctx.client().GetInvoice(ctx.tenant(), ParseId<InvoiceId>(*id, "invoice"))));
+  });
+
+  struct Finalize {
+    std::string period;
+    bool dry_run = false;
+  };
+  auto f = std::make_shared<Finalize>();
+  auto* finalize = Command(g, "finalize",
+                           "Close an ended month into an immutable, numbered invoice (operators); a month already "
+                           "invoiced gives its invoice",
+                           "gaonctl invoices finalize --period 2026-10 --tenant ten_01j9z3k6x2");
+  finalize->add_option("--period", f->period, "The UTC calendar month, YYYY-MM (default: the last one)");
+  finalize->add_flag("--dry-run", f->dry_run, "Show the request without sending it");
+  finalize->callback([&ctx, f] {
+    const auto p = PeriodArg(f->period);
+    const TenantId tid = ctx.tenant();
+    const FinalizeRequest req{.period = p.value_or("")};
+    if (ctx.DryRun(f->dry_run, "POST", "/v1/admin/tenants/" + tid.str() + "/invoices:finalize", RequestJson(req))) {
+      return;
+    }
+    PrintInvoice(ctx, Must(ctx.client().FinalizeInvoice(tid, p)));
+  });
+
+  auto pay_id = std::make_shared<std::string>();
+  auto* pay = Command(g, "pay", "Record an invoice as paid (operators); a void invoice cannot be paid",
+                      "gaonctl invoices pay inv_01j9z3k6x2 --tenant ten_01j9z3k6x2");
+  pay->add_option("invoice", *pay_id, "Invoice id (inv_…)")->required();
+  pay->callback([&ctx, pay_id] {
+    const InvoiceId iid = ParseId<InvoiceId>(*pay_id, "invoice");
+    PrintOne(ctx, ToJson(Must(ctx.client().PayInvoice(ctx.tenant(), iid))), kInvoiceColumns);
+  });
+
+  struct Void {
+    std::string id, reason;
+    bool reissue = false, dry_run = false;
+  };
+  auto v = std::make_shared<Void>();
+  auto* void_cmd = Command(g, "void",
+                           "Void an invoice (operators): it stays as it was, its credit comes back; --reissue "
+                           "finalizes the month again into a new invoice",
+                           "gaonctl invoices void inv_01j9z3k6x2 --reason 'billing address changed' --reissue --yes");
+  void_cmd->add_option("invoice", v->id, "Invoice id (inv_…)")->required();
+  void_cmd->add_option("--reason", v->reason, "Why, 1–500 characters (kept on the invoice and in the audit log)")
+      ->required();
+  void_cmd->add_flag("--reissue", v->reissue, "Issue a new invoice of the same month that replaces this one");
+  void_cmd->add_flag("--dry-run", v->dry_run, "Show the request without sending it");
+  void_cmd->callback([&ctx, v] {
+    const InvoiceId iid = ParseId<InvoiceId>(v->id, "invoice");
+    if (v->reason.empty()) UsageError("--reason must not be empty");
+    const TenantId tid = ctx.tenant();
+    const VoidRequest req{.reason = v->reason, .reissue = v->reissue};
+    const std::string path = "/v1/admin/tenants/" + tid.str() + "/invoices/" + iid.str() + ":void";
+    if (ctx.DryRun(v->dry_run, "POST", path, RequestJson(req))) return;
+    ctx.Confirm("Void invoice " + iid.str() + " of " + tid.str() + (v->reissue ? " and re-issue it?" : "?"));
+    const Invoice out = Must(ctx.client().VoidInvoice(tid, iid, req));
+    if (v->reissue) ctx.Note(iid.str() + " is void; re-issued as " + out.number.value_or("") + ":");
+    PrintOne(ctx, ToJson(out), kInvoiceColumns);
+  });
+}
+
+// ---------------------------------------------------------------- usage events
+
+constexpr std::size_t kEventsPerRequest = 1000;  // the server's limit per batch
+
+// One event of a file; `where` names it in errors ("events.jsonl:3", "batch.json: events[2]").
+// An event without tenant_id is the --tenant's.
+UsageEventInput ReadEvent(json::value v, const std::string& where, const std::function<TenantId()>& tenant) {
+  if (!v.is_object()) UsageError(where + ": an event is a JSON object");
+  if (!v.as_object().contains("tenant_id")) v.as_object()["tenant_id"] = tenant().str();
+  auto e = FromJson<UsageEventInput>(v, ReadMode::kStrict);
+  if (!e.ok()) {
+    std::string why;
+    for (const auto& f : e.status().violations()) why += "; " + f.message;  // the message names the field
+    UsageError(where + ": not a usage event" + why);
+  }
+  return std::move(e).value();
+}
+
+// A file of events: one JSON document — a batch {"source", "events": [...]}, an array of events
+// or one event — or JSON Lines, one event a line. The batch's source, if it has one, and the
+// events in order.
+UsageEventBatch ReadEventFile(const std::string& path, const std::function<TenantId()>& tenant) {
+  const std::string text = ReadFileArg(path);
+  const std::string name = path == "-" ? "stdin" : path;
+  UsageEventBatch out;
+  if (auto whole = ParseJson(text); whole.ok()) {
+    json::value doc = std::move(whole).value();  // held: Boost.JSON views must not outlive it
+    json::array events;
+    bool one = false;
+    if (doc.is_object() && doc.as_object().contains("events")) {
+      json::object& batch = doc.as_object();
+      if (const auto* src = batch.if_contains("source"); src && src->is_string()) out.source = src->as_string();
+      if (!batch["events"].is_array()) UsageError(name + ": \"events\" must be an array");
+      events = std::move(batch["events"].as_array());
+    } else if (doc.is_array()) {
+      events = std::move(doc.as_array());
+    } else {
+      events.push_back(std::move(doc));
+      one = true;
+    }
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const std::string where = one ? name : name + ": events[" + std::to_string(i) + "]";
+      out.events.push_back(ReadEvent(std::move(events[i]), where, tenant));
+    }
+    return out;
+  }
+  std::istringstream lines(text);
+  int n = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto v = ParseJson(line);
+    const std::string where = name + ":" + std::to_string(n);
+    if (!v.ok()) UsageError(where + ": not JSON (give one JSON document, or JSON Lines: one event a line)");
+    out.events.push_back(ReadEvent(std::move(v).value(), where, tenant));
+  }
+  return out;
+}
+
+// Sends `all` in requests of at most kEventsPerRequest events, in order, and adds up what the
+// server says. A failure ends the command; the requests before it stay written, and sending
+// the same events again is safe (they count as duplicates).
+UsageEventResult SendEvents(Context& ctx, const UsageEventBatch& all) {
+  UsageEventResult sum;
+  for (std::size_t from = 0; from < all.events.size(); from += kEventsPerRequest) {
+    UsageEventBatch part{.source = all.source};
+    const auto first = all.events.begin() + static_cast<std::ptrdiff_t>(from);
+    part.events.assign(first, first + static_cast<std::ptrdiff_t>(std::min(kEventsPerRequest, all.events.size() - from)));
+    auto r = ctx.client().IngestUsageEvents(part);
+    if (!r.ok()) {
+      if (from > 0) {
+        ctx.Note("the first " + std::to_string(from) +
+                 " events were written; sending the same events again is safe (they count as duplicates)");
+      }
+      Fail(r.status());
+    }
+    sum.accepted += r->accepted;
+    sum.duplicates += r->duplicates;
+  }
+  return sum;
+}
+
+void AddUsageEvents(CLI::App& app, Context& ctx) {
+  auto* g = Group(app, "usage-events", "Counted usage from meters (operators): tokens, requests, …",
+                  "gaonctl usage-events send --source gateway-kr1a --file events.jsonl");
+  struct Send {
+    std::string file, source, event_id, meter, quantity, time, resource_kind, resource_id;
+    std::vector<std::string> attributes;
+    bool dry_run = false;
+  };
+  auto s = std::make_shared<Send>();
+  auto* send = Command(g, "send",
+                       "Record usage events, deduplicated by (tenant, source, event id): resending is safe; an id "
+                       "reused with another payload fails its batch",
+                       "gaonctl usage-events send --source gateway-kr1a --event-id chatcmpl-x1/input --meter "
+                       "tokens-input --quantity 812 --attribute model=qwen2.5-7b-instruct --tenant ten_01j9z3k6x2");
+  send->add_option("-f,--file", s->file,
+                   "Events: a JSON batch {\"source\", \"events\"}, a JSON array, or JSON Lines (one event a line); "
+                   "'-' reads stdin. An event without tenant_id is the --tenant's");
+  send->add_option("--source", s->source, "The meter sending them (default: the file's \"source\")");
+  send->add_option("--event-id", s->event_id, "One event from flags: its id, unique per source and tenant");
+  send->add_option("--meter", s->meter, "Its meter: tokens-input, tokens-output, …");
+  send->add_option("--quantity", s->quantity, "Its quantity, a decimal: 812, 0.5");
+  send->add_option("--time", s->time, "When it happened, an RFC 3339 time (default: now)");
+  send->add_option("--resource-kind", s->resource_kind, "What it is about: endpoint, instance, …");
+  send->add_option("--resource-id", s->resource_id, "Its id");
+  send->add_option("--attribute", s->attributes, "k=v, e.g. model=qwen2.5-7b-instruct (repeatable)");
+  send->add_flag("--dry-run", s->dry_run, "Show the request without sending it");
+  send->callback([&ctx, s] {
+    auto tenant = [&ctx] { return ctx.tenant(); };
+    UsageEventBatch batch;
+    if (!s->file.empty()) batch = ReadEventFile(s->file, tenant);
+    if (!s->source.empty()) batch.source = s->source;
+    if (!s->event_id.empty()) {
+      if (s->meter.empty() || s->quantity.empty()) UsageError("--event-id needs --meter and --quantity");
+      if (!IsDecimal(s->quantity)) UsageError("--quantity: '" + s->quantity + "' is not a decimal like 812 or 0.5");
+      UsageEventInput e{.tenant_id = tenant(), .event_id = s->event_id, .meter = s->meter, .quantity = s->quantity,
+                        .time = s->time.empty() ? Now() : ParseTime("--time", s->time)};
+      if (!s->resource_kind.empty()) e.resource_kind = s->resource_kind;
+      if (!s->resource_id.empty()) e.resource_id = s->resource_id;
+      e.attributes = ParseLabels(s->attributes);
+      batch.events.push_back(std::move(e));
+    } else if (!s->meter.empty() || !s->quantity.empty() || !s->time.empty() || !s->attributes.empty() ||
+               !s->resource_kind.empty() || !s->resource_id.empty()) {
+      UsageError("--meter, --quantity, --time, --resource-kind, --resource-id and --attribute describe one event: "
+                 "give --event-id too");
+    }
+    if (batch.events.empty()) UsageError("no events: give --file F, or --event-id, --meter and --quantity");
+    if (batch.source.empty()) UsageError("--source is required (the file has no \"source\")");
+    if (ctx.DryRun(s->dry_run, "POST", "/v1/usage-events", RequestJson(batch))) {
+      const std::size_t requests = (batch.events.size() + kEventsPerRequest - 1) / kEventsPerRequest;
+      if (requests > 1) ctx.Note("in " + std::to_string(requests) + " requests of at most 1000 events");
+      return;
+    }
+    const UsageEventResult r = SendEvents(ctx, batch);
+    if (ctx.output() == OutputFormat::kName) {
+      for (const auto& e : batch.events) std::cout << e.event_id << "\n";
+      return;
+    }
+    PrintOne(ctx, ToJson(r), kIngestColumns, "accepted");
+  });
+}
+
+// ---------------------------------------------------------------- credits, billing mode
+
+void AddCredits(CLI::App& app, Context& ctx) {
+  auto* g = Group(app, "credits", "A tenant's prepaid and promotional credit, burnt at invoicing",
+                  "gaonctl credits get --tenant ten_01j9z3k6x2");
+  Command(g, "get", "The tenant's billing mode, balance, month so far and grants (tenant-admin, billing-viewer)",
+          "gaonctl credits get --tenant ten_01j9z3k6x2 -o yaml")
+      ->callback([&ctx] {
+        const TenantId tid = ctx.tenant();
+        PrintCredits(ctx, tid, Must(ctx.client().GetCredits(tid)));
+      });
+
+  struct Grant {
+    std::string kind, amount, expires_at, description;
+    bool dry_run = false;
+  };
+  auto gr = std::make_shared<Grant>();
+  auto* grant = Command(g, "grant", "Grant credit in the tenant's billing currency (operators)",
+                        "gaonctl credits grant --kind promotional --amount 100000 --expires-at 2027-06-30 "
+                        "--description 'launch offer' --tenant ten_01j9z3k6x2");
+  grant->add_option("--kind", gr->kind, "prepaid (bought) or promotional (burnt first, never refunded)")
+      ->required()
+      ->check(CLI::IsMember({"prepaid", "promotional"}));
+  grant->add_option("--amount", gr->amount, "A positive decimal, at most the currency's minor units: 100000, 250.50")
+      ->required();
+  grant->add_option("--expires-at", gr->expires_at, "When it expires: an RFC 3339 time, or a date (midnight UTC)");
+  grant->add_option("--description", gr->description, "Shown with the grant");
+  grant->add_flag("--dry-run", gr->dry_run, "Show the request without sending it");
+  grant->callback([&ctx, gr] {
+    if (!IsDecimal(gr->amount)) UsageError("--amount: '" + gr->amount + "' is not a decimal like 100000 or 250.50");
+    CreditGrant req{.kind = gr->kind, .amount = gr->amount, .description = gr->description};
+    if (!gr->expires_at.empty()) req.expires_at = ParseTime("--expires-at", gr->expires_at);
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(gr->dry_run, "POST", "/v1/admin/tenants/" + tid.str() + "/credits", RequestJson(req))) return;
+    PrintOne(ctx, ToJson(Must(ctx.client().GrantCredit(tid, req))), kGrantColumns);
+  });
+}
+
+// `tenants billing-mode`: joins the tenants group AddTenancyCommands made.
+void AddBillingMode(CLI::App& app, Context& ctx) {
+  struct Mode {
+    std::string tenant, mode;
+    bool dry_run = false;
+  };
+  auto m = std::make_shared<Mode>();
+  auto* cmd = Command(app.get_subcommand("tenants"), "billing-mode",
+                      "Make a tenant prepaid or postpaid (operators); a prepaid tenant whose credit does not cover "
+                      "its month so far cannot launch anything new",
+                      "gaonctl tenants billing-mode ten_01j9z3k6x2 prepaid");
+  cmd->add_option("tenant", m->tenant, "Tenant id")->required();
+  cmd->add_option("mode", m->mode, "prepaid or postpaid")->required()->check(CLI::IsMember({"prepaid", "postpaid"}));
+  cmd->add_flag("--dry-run", m->dry_run, "Show the request without sending it");
+  cmd->callback([&ctx, m] {
+    const TenantId tid = ParseId<TenantId>(m->tenant, "tenant");
+    const BillingMode req{.mode = m->mode};
+    if (ctx.DryRun(m->dry_run, "PUT", "/v1/admin/tenants/" + tid.str() + "/billing-mode", RequestJson(req))) return;
+    // The answer is the mode alone; the table names the tenant too.
+    const std::vector<Column> columns = {
+        {"TENANT", "", CellKind::kText, false, [tid](const json::value&) { return tid.str(); }},
+        {"BILLING MODE", "mode"}};
+    PrintOne(ctx, ToJson(Must(ctx.client().SetBillingMode(tid, m->mode))), columns, "mode");
   });
 }
 
@@ -365,6 +717,9 @@ void AddBillingCommands(CLI::App& app, Context& ctx) {
   AddDiscounts(app, ctx);
   AddUsage(app, ctx);
   AddInvoices(app, ctx);
+  AddUsageEvents(app, ctx);
+  AddCredits(app, ctx);
+  AddBillingMode(app, ctx);
 }
 
 }  // namespace gaon::cli

@@ -30,9 +30,10 @@ void Walk(const CLI::App& app, const std::string& path, std::vector<std::pair<st
 // (`sim traffic` takes an endpoint, the other `sim` verbs a node).
 constexpr const char* kIdVerbs = "get|update|delete|stop|start|reboot|wait|events|suspend|resume|disable|enable|"
                                  "revoke|remove|cordon|uncordon|drain|fail|recover|approve|deny|cancel|"
-                                 "revisions|replicas|chat|traffic";
-// Groups whose verbs above take no id (`discounts get` reads the tenant's one set).
-constexpr const char* kIdlessGroups = "discounts";
+                                 "revisions|replicas|chat|traffic|pay|void|billing-mode";
+// Groups whose verbs above take no id (`discounts get` and `credits get` read the tenant's one
+// set).
+constexpr const char* kIdlessGroups = "discounts|credits";
 
 std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
   std::ostringstream s;
@@ -51,6 +52,7 @@ std::string Bash(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  case $prev in\n"
        "    -o|--output) COMPREPLY=($(compgen -W 'table wide json yaml name' -- \"$cur\")); return ;;\n"
        "    --group-by) COMPREPLY=($(compgen -W 'day resource' -- \"$cur\")); return ;;\n"
+       "    --kind) COMPREPLY=($(compgen -W 'prepaid promotional' -- \"$cur\")); return ;;\n"
        "    --profile) COMPREPLY=($(compgen -W \"$(gaonctl config list-profiles -o name 2>/dev/null)\" -- \"$cur\")); return ;;\n"
        "  esac\n"
        "  local verb=${cmdpath##* } rest=${cmdpath#_ }\n"
@@ -90,6 +92,7 @@ std::string Zsh(const std::vector<std::pair<std::string, std::string>>& tree) {
        "  case ${words[CURRENT-1]} in\n"
        "    -o|--output) compadd table wide json yaml name; return ;;\n"
        "    --group-by) compadd day resource; return ;;\n"
+       "    --kind) compadd prepaid promotional; return ;;\n"
        "    --profile) compadd -- ${(f)\"$(gaonctl config list-profiles -o name 2>/dev/null)\"}; return ;;\n"
        "  esac\n"
        "  verb=${cmdpath##* }; rest=${cmdpath#_ }; group=${rest%% *}\n"

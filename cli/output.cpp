@@ -77,14 +77,15 @@ std::string StateColor(const std::string& s) {
   static const char* kYellow = "\033[33m";
   static const char* kRed = "\033[31m";
   static const char* kDim = "\033[2m";
-  if (s == "Running" || s == "Ready" || s == "active" || s == "approved" || s == "available" || s == "true") {
+  if (s == "Running" || s == "Ready" || s == "active" || s == "approved" || s == "available" || s == "true" ||
+      s == "paid") {
     return kGreen;
   }
   if (s == "Failed" || s == "Down" || s == "revoked" || s == "denied" || s == "suspended" || s == "disabled" ||
       s == "false") {
     return kRed;
   }
-  if (s == "Stopped" || s == "Deleted" || s == "expired" || s == "cancelled") return kDim;
+  if (s == "Stopped" || s == "Deleted" || s == "expired" || s == "cancelled" || s == "void") return kDim;
   if (s.empty()) return "";
   return kYellow;  // on its way somewhere: Pending, Provisioning, Cordoned, pending, …
 }
