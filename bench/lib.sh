@@ -22,6 +22,9 @@ BARE_DB_CONNS="${BARE_DB_CONNS:-4}"
 GAON_POOL="${GAON_POOL:-4}"
 IO_THREADS="${IO_THREADS:-2}"
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
+# The gaond under test: by default the checkout's `./gaon build` (GAON_BUILD_DIR or build/);
+# GAOND=/path/to/gaond measures a binary built elsewhere (bench_setup then builds nothing).
+GAOND="${GAOND:-}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/.gaon/bench/$STAMP"
 TSV="$OUT/results.tsv"
@@ -60,7 +63,11 @@ bench_setup() {
   [ -f "$BASELINE_DIR/server.cpp" ] || bdie "baseline kit not found in $BASELINE_DIR (set BASELINE_DIR)"
   mkdir -p "$OUT"
   : >"$TSV"
-  "$ROOT/gaon" build
+  if [ -z "$GAOND" ]; then
+    "$ROOT/gaon" build
+    GAOND="${GAON_BUILD_DIR:-$ROOT/build}/server/gaond"
+  fi
+  [ -x "$GAOND" ] || bdie "no gaond at $GAOND"
   "$ROOT/gaon" pg start
   set -a; . "$ROOT/.gaon/env"; set +a
   local bare_bin="$ROOT/.gaon/bench/bare-server"
@@ -88,6 +95,7 @@ bench_setup() {
   {
     echo "date_utc: $STAMP"
     echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
+    echo "gaond: $GAOND"
     echo "cpu: $(awk -F: '/model name/{gsub(/^ +/,"",$2); print $2; exit}' /proc/cpuinfo) x $(nproc)"
     echo "kernel: $(uname -r)"
     echo "postgres: $("$PGBIN/postgres" --version)"
@@ -98,7 +106,7 @@ bench_setup() {
 # fresh_gaon_db: the bench database dropped, created and migrated.
 fresh_gaon_db() {
   psql_admin postgres -c "DROP DATABASE IF EXISTS gaon_bench WITH (FORCE)" -c "CREATE DATABASE gaon_bench OWNER gaon_owner"
-  GAON_DATABASE_OWNER_URL="$GAON_BENCH_OWNER_URL" "$ROOT/build/server/gaond" migrate >>"$OUT/migrate.log" 2>&1 ||
+  GAON_DATABASE_OWNER_URL="$GAON_BENCH_OWNER_URL" "$GAOND" migrate >>"$OUT/migrate.log" 2>&1 ||
     bdie "migration failed: $OUT/migrate.log"
 }
 
@@ -113,7 +121,7 @@ gaon_sql() {
 # sets BENCH_OP (the operator key). Rate limits must be off.
 bench_tenants() {
   local count=$1 file=$2
-  BENCH_OP="$(GAON_DATABASE_URL=$GAON_BENCH_APP_URL "$ROOT/build/server/gaond" bootstrap --name "bench-$RANDOM" 2>/dev/null | tail -1)"
+  BENCH_OP="$(GAON_DATABASE_URL=$GAON_BENCH_APP_URL "$GAOND" bootstrap --name "bench-$RANDOM" 2>/dev/null | tail -1)"
   local H=(-s -H "Authorization: Bearer $BENCH_OP" -H "X-Gaon-Operator-Reason: benchmark" -H "Content-Type: application/json")
   : >"$file"
   local i t k
@@ -175,7 +183,7 @@ start_gaond() {
   env "GAON_DATABASE_URL=$GAON_BENCH_APP_URL" "GAON_DATABASE_OWNER_URL=$GAON_BENCH_OWNER_URL" \
     "GAON_SERVER_LISTEN=127.0.0.1:0" "GAON_SERVER_READY_FILE=$ready" "GAON_SERVER_IO_THREADS=$IO_THREADS" \
     "GAON_DATABASE_POOL_SIZE=$GAON_POOL" "$@" \
-    "$ROOT/build/server/gaond" serve --roles "${ROLES:-all}" >>"$OUT/gaond.log" 2>&1 &
+    "$GAOND" serve --roles "${ROLES:-all}" >>"$OUT/gaond.log" 2>&1 &
   GAON_PID=$!
   for _ in $(seq 300); do [ -s "$ready" ] && break; sleep 0.1; done
   [ -s "$ready" ] || bdie "gaond did not start: $OUT/gaond.log"

@@ -7,7 +7,8 @@
 #   DUR=5 ROUNDS=1 bench/run.sh  a quick look (figures are noisy)
 #
 # Knobs: DUR (10 s per wrk run), ROUNDS (3), IO_THREADS (2), GAON_POOL (4), BARE_DB_CONNS (4),
-# BASELINE_DIR (../shared/bench/baseline). Results go to .gaon/bench/<UTC stamp>/.
+# BASELINE_DIR (../shared/bench/baseline), GAOND (a gaond built elsewhere; default: ./gaon build).
+# Results go to .gaon/bench/<UTC stamp>/.
 # Run as root on a machine with nothing else busy; see docs/performance.md.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,5 +1,6 @@
 #include "controller/scheduler.h"
 
+#include <algorithm>
 #include <set>
 
 #include "controller/placement.h"
@@ -7,11 +8,16 @@
 #include "storage/catalog.h"
 #include "storage/endpoints.h"
 #include "storage/fleet.h"
+#include "storage/instance_status.h"
 
 namespace gaon::controller {
 namespace {
 
 constexpr auto kIdlePass = std::chrono::seconds(2);
+// After a ranking that took t, the next waits at least kRankingRest × t: ranking a long queue
+// (it reads all of it, and a placement at its head moves every position behind) then takes at
+// most a tenth of one database backend's time, while a short queue is ranked on every pass.
+constexpr int kRankingRest = 9;
 
 // Why `q` waits, and where something could go instead, from what is left after this pass.
 storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector<storage::FreeNode>& room,
@@ -51,7 +57,9 @@ storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector
     for (const auto& t : u.hints.instance_types) list += (list.empty() ? "" : ", ") + t;
     message += "; instance types that could be placed now: " + list;
   }
-  message += ". It is placed in turn as capacity frees (see status.queue_position).";
+  // Its position is not part of the stored message (it changes with every placement ahead):
+  // reads add it from the last ranking (RankQueue).
+  message += ". It is placed in turn as capacity frees.";
   u.condition = Condition{"Scheduled", "False", "Unschedulable", message, Now(), 0};
   return u;
 }
@@ -97,14 +105,35 @@ void Scheduler::Loop(storage::Fence fence) {
     lock.lock();
     // A full batch means more may be waiting: go again at once.
     if (placed.ok() && *placed >= batch_) continue;
-    cv_.wait_for(lock, kIdlePass, [this] { return stop_ || kicked_; });
+    // A ranking put off by its rest is made as soon as the rest is over, not an idle pass later.
+    auto idle = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kIdlePass);
+    if (ranking_owed_) idle = std::clamp(next_ranking_ - std::chrono::steady_clock::now(), {}, idle);
+    cv_.wait_for(lock, idle, [this] { return stop_ || kicked_; });
   }
 }
 
 StatusOr<int> Scheduler::RunPass(const storage::Fence& fence) {
   ASSIGN_OR_RETURN(int instances, PlaceInstances(fence));
   ASSIGN_OR_RETURN(int replicas, PlaceReplicas(fence));
+  RETURN_IF_ERROR(RankQueue(fence));
   return instances + replicas;
+}
+
+Status Scheduler::RankQueue(const storage::Fence& fence) {
+  const auto start = std::chrono::steady_clock::now();
+  if (start < next_ranking_) {
+    ranking_owed_ = true;
+    return Status::Ok();
+  }
+  // Its own transaction, after the pass's: the node locks are not held while the queue is read.
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "scheduler.rank"}, [&](storage::Tx& tx) -> Status {
+    storage::CheckFence(tx, fence);
+    return storage::RankPlacementQueue(tx).status();
+  }));
+  const auto end = std::chrono::steady_clock::now();
+  next_ranking_ = end + (end - start) * kRankingRest;
+  ranking_owed_ = false;
+  return Status::Ok();
 }
 
 StatusOr<int> Scheduler::PlaceReplicas(const storage::Fence& fence) {

@@ -5,12 +5,17 @@
 // the Ready nodes with room (FOR UPDATE), plans (controller/placement.h) and books every
 // placement with its allocation and the node's counters (storage::Place). Instances that fit
 // nowhere get an Unschedulable condition that says why and where something could go instead.
+// After the pass, in a transaction of its own, the whole queue is ranked and every waiting
+// instance's position stored (storage::RankPlacementQueue), which reads show with the time of
+// the ranking; a ranking that took t is not repeated within 9 t, so a long queue costs the
+// database at most a tenth of a backend and its positions are at most that stale.
 // Capacity is never double-booked: the node locks serialise concurrent passes, the fence
 // refuses a pass of a replica that lost the lease, and the database refuses overbooking.
 // Passes run when kicked (an instance waits, capacity was freed) and every couple of seconds.
 // Thread-safety: Kick from any thread; Start/Stop from one.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -33,7 +38,9 @@ class Scheduler {
   void Start(storage::Fence fence);
   void Stop();
   void Kick();
-  // One pass; returns how many instances and endpoint replicas it placed.
+  // One pass, then a ranking of the queue unless the last one was too recent; returns how many
+  // instances and endpoint replicas it placed. Called by the scheduler's thread (or, without
+  // Start, by one caller at a time).
   StatusOr<int> RunPass(const storage::Fence& fence);
 
  private:
@@ -41,6 +48,9 @@ class Scheduler {
   StatusOr<int> PlaceInstances(const storage::Fence& fence);
   // Endpoint replicas go by the same rules, after the instances, in their own transaction.
   StatusOr<int> PlaceReplicas(const storage::Fence& fence);
+  // Stores every waiting instance's queue position, or notes a ranking owed when the last one
+  // was less than its rest ago.
+  Status RankQueue(const storage::Fence& fence);
 
   storage::Database& db_;
   const int batch_;
@@ -49,6 +59,9 @@ class Scheduler {
   std::condition_variable cv_;
   bool kicked_ = false;
   bool stop_ = false;
+  // The ranking's pacing; touched by the thread running passes only.
+  std::chrono::steady_clock::time_point next_ranking_{};
+  bool ranking_owed_ = false;
   std::thread thread_;
 };
 

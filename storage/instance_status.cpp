@@ -30,6 +30,7 @@ const std::string& Text(const std::string& key) {
 Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
 
 constexpr Sql kLive{"instance_status.live", "SELECT tenant_id, instance_id FROM instances WHERE deleted_at IS NULL"};
+constexpr Sql kRank{"instance_status.rank_queue", "SELECT gaon_rank_queue()"};
 constexpr Sql kEvent{"instance_status.event",
                      "INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, from_phase, to_phase) "
                      "VALUES ($1, $2, $3, $4, $5, $6, $7)"};
@@ -83,5 +84,7 @@ StatusOr<Instance> WriteInstanceStatus(Tx& tx, const InstanceRecord& before, con
                                after.resource_version, ToJson(after), ChangeOrigin::kController));
   return after;
 }
+
+StatusOr<std::int64_t> RankPlacementQueue(Tx& tx) { return Exec(tx, kRank)[0][0].as<std::int64_t>(); }
 
 }  // namespace gaon::storage

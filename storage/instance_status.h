@@ -5,6 +5,7 @@
 // (Aborted("conflict")) and the reconciler simply runs again. Operator-wide transactions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -58,5 +59,13 @@ struct StatusWrite {
 // Writes `w` if the instance is still at `before`'s resource_version, with its event and a
 // change record (DELETED for a tombstone). Returns the instance as it is now.
 StatusOr<Instance> WriteInstanceStatus(Tx& tx, const InstanceRecord& before, const StatusWrite& w);
+
+// Ranks every GPU type's placement queue in the scheduler's fair order and stores each waiting
+// instance's position with the time of the ranking (gaon_rank_queue, migration 0012), which
+// reads then show (storage/instances.h). Writes only positions that changed and deletes those
+// of instances no longer waiting. Costs one pass over the whole queue — the scheduler calls it
+// at most once per pass, never a read. Operator-wide transactions. Returns the position rows
+// written or deleted.
+StatusOr<std::int64_t> RankPlacementQueue(Tx& tx);
 
 }  // namespace gaon::storage

@@ -55,6 +55,33 @@ Instance InstanceRow(const ResultRow& r) {
 
 namespace {
 
+// What reads add to an instance: its queue position and the time of the ranking it comes from
+// (migration 0012), for an instance that is waiting in the same stay in the queue it was ranked
+// in. Three primary-key lookups, whatever the queue's length; the scheduler keeps the rows.
+constexpr const char* kQueueCols = ", qp.position, qp.ranked_at, qp.gpu_type_id";
+constexpr const char* kQueueJoin =
+    " LEFT JOIN LATERAL (SELECT p.position, k.ranked_at, p.gpu_type_id FROM instance_queue_positions p "
+    "JOIN instance_queue_rankings k ON k.gpu_type_id = p.gpu_type_id WHERE p.tenant_id = instances.tenant_id AND "
+    "p.instance_id = instances.instance_id AND p.queued_at = instances.queued_at AND instances.node_id IS NULL AND "
+    "instances.deleted_at IS NULL AND instances.deletion_requested_at IS NULL AND "
+    "instances.desired_state = 'running' AND instances.phase = 'Pending') qp ON true";
+
+// InstanceRow, plus the queue position read with kQueueCols: in status.queue_position, and in
+// the message of the waiting Scheduled condition together with the time it was true at.
+Instance InstanceWithPosition(const ResultRow& r) {
+  Instance i = InstanceRow(r);
+  constexpr int kAt = kInstanceColCount;
+  if (r[kAt].is_null()) return i;
+  i.status.queue_position = r[kAt].as<std::int64_t>();
+  const std::string note = " Position " + std::to_string(*i.status.queue_position) + " in the " +
+                           r[kAt + 2].c_str() + " queue (1 = next) as of " + FormatTimestamp(Ts(r[kAt + 1])) +
+                           ", the scheduler's last ranking; see status.queue_position.";
+  for (auto& c : i.status.conditions) {
+    if (c.type == "Scheduled" && c.status == "False") c.message += note;
+  }
+  return i;
+}
+
 const std::string& Text(const std::string& key) {
   static const std::map<std::string, std::string> t = {
       {"insert", std::string("WITH ins AS (INSERT INTO instances (tenant_id, instance_id, name, instance_type_id, "
@@ -63,8 +90,8 @@ const std::string& Text(const std::string& key) {
                              "$9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb) RETURNING *), "
                              "ev AS (INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, to_phase) "
                              "SELECT tenant_id, instance_id, $17, $18, $19, phase FROM ins) SELECT ") + kInstanceCols + " FROM ins"},
-      {"get", std::string("SELECT ") + kInstanceCols +
-                  " FROM instances WHERE tenant_id = $1 AND instance_id = $2 AND ($3 OR deleted_at IS NULL)"},
+      {"get", std::string("SELECT ") + kInstanceCols + kQueueCols + " FROM instances" + kQueueJoin +
+                  " WHERE tenant_id = $1 AND instance_id = $2 AND ($3 OR deleted_at IS NULL)"},
       {"meta", std::string("UPDATE instances SET name = $3, labels = $4::jsonb, updated_at = now(), resource_version = "
                            "resource_version + 1 WHERE tenant_id = $1 AND instance_id = $2 AND deleted_at IS NULL AND "
                            "resource_version = $5 RETURNING ") + kInstanceCols},
@@ -136,11 +163,14 @@ StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType&
 StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted) {
   const auto r = Exec(tx, S("instances.get", "get"), tenant.str(), id.str(), include_deleted);
   if (r.empty()) return NotFound("instance " + id.str() + " not found");
-  return InstanceRow(r[0]);
+  return InstanceWithPosition(r[0]);
 }
 
 StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const InstanceFilter& f, const ListQuery& q) {
-  FilteredSql sql("instances.list", std::string("SELECT ") + kInstanceCols + " FROM instances WHERE true");
+  // The page is chosen first and only its rows look up their queue position: joined before
+  // the LIMIT, a plan that sorts the tenant's instances would look up every one of them.
+  FilteredSql sql("instances.list", std::string("SELECT ") + kInstanceCols + kQueueCols +
+                                        " FROM (SELECT * FROM instances WHERE true");
   sql.Add("tenant_id = $?", tenant.str())
       .AddIf(!f.include_deleted, "deleted_at IS NULL")
       .Add("(CASE WHEN deletion_requested_at IS NOT NULL AND phase <> 'Deleted' THEN 'Deleting' ELSE phase END) = $?",
@@ -149,8 +179,10 @@ StatusOr<Page<Instance>> ListInstances(Tx& tx, const TenantId& tenant, const Ins
       .Add("instance_type_id = $?", f.instance_type)
       .Add("instance_id > $?", q.after);
   AddLabelFilters(sql, q.labels);
-  sql.Tail("ORDER BY instance_id LIMIT $?", std::to_string(q.page_size + 1));
-  return ToPage<Instance>(sql.Run(tx), q.page_size, InstanceRow, [](const Instance& i) { return i.id.str(); });
+  sql.Tail(std::string("ORDER BY instance_id LIMIT $?) instances") + kQueueJoin + " ORDER BY instance_id",
+           std::to_string(q.page_size + 1));
+  return ToPage<Instance>(sql.Run(tx), q.page_size, InstanceWithPosition,
+                         [](const Instance& i) { return i.id.str(); });
 }
 
 StatusOr<Instance> UpdateInstanceMeta(Tx& tx, const Instance& u, std::int64_t expected_version) {
@@ -182,16 +214,6 @@ StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const Ins
     return FailedPrecondition("instance " + id.str() + " is being deleted", "instance_deleting");
   }
   return current;
-}
-
-StatusOr<std::optional<std::int64_t>> QueuePosition(Tx& tx, const TenantId& tenant, const InstanceId& id) {
-  constexpr Sql kPosition{"instances.queue_position",
-                          "SELECT gaon_queue_position(tenant_id, instance_id) FROM instances WHERE tenant_id = $1 AND "
-                          "instance_id = $2 AND node_id IS NULL AND deleted_at IS NULL AND deletion_requested_at IS NULL "
-                          "AND desired_state = 'running' AND phase = 'Pending'"};
-  const auto r = Exec(tx, kPosition, tenant.str(), id.str());
-  if (r.empty() || r[0][0].is_null()) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(r[0][0].as<std::int64_t>());
 }
 
 StatusOr<std::vector<Instance>> DrainInstances(Tx& tx, const std::string& node, const std::string& policy) {

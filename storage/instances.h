@@ -22,7 +22,11 @@ Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, in
 // instance of the tenant has the name.
 StatusOr<Instance> InsertInstance(Tx& tx, const Instance& instance, const InstanceType& type,
                                   const InstanceEvent& first_event);
-// NotFound unless the tenant has it (tombstones included only when asked).
+// NotFound unless the tenant has it (tombstones included only when asked). A waiting instance
+// comes with its place in its GPU type's queue (status.queue_position, 1 = next) as of the
+// scheduler's last ranking, which its Scheduled condition states; none before its first
+// ranking. Lists do the same. Neither ranks the queue (RankPlacementQueue in
+// instance_status.h does, for the scheduler).
 StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted = false);
 
 struct InstanceFilter {
@@ -43,10 +47,6 @@ enum class InstanceAction { kStop, kStart, kReboot, kDelete };
 // FailedPrecondition("instance_deleting") for start/stop/reboot of an instance being deleted.
 StatusOr<Instance> ApplyInstanceAction(Tx& tx, const TenantId& tenant, const InstanceId& id, InstanceAction action,
                                        bool* changed);
-
-// Where a waiting instance stands in its GPU type's queue (1 = next), nothing when it is not
-// waiting for a node.
-StatusOr<std::optional<std::int64_t>> QueuePosition(Tx& tx, const TenantId& tenant, const InstanceId& id);
 
 // What a drain of `node` does to its live instances: "reschedule" marks them to be moved
 // (the controllers stop each and place it again elsewhere), "stop" asks them to stop (spec,

@@ -204,10 +204,8 @@ Handler ListInstances() {
 Handler GetInstance() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(InstanceId id, ctx.PathId<InstanceId>("instance"));
+    // A waiting instance comes with its queue position as of the scheduler's last ranking.
     ASSIGN_OR_RETURN(Instance i, storage::GetInstance(ctx.Tx(), *ctx.tenant, id, /*include_deleted=*/true));
-    if (i.status.phase == "Pending" && !i.status.node) {
-      ASSIGN_OR_RETURN(i.status.queue_position, storage::QueuePosition(ctx.Tx(), *ctx.tenant, id));
-    }
     http::HttpResponse res = Json(200, i);
     return WithEtag(res, i.resource_version);
   };

@@ -6,6 +6,10 @@
 # tenant's create rate is bounded by that lock (measured too, without a target). Rate limits
 # are off: the bench drives everything through a few principals. gaond serves the API only
 # (no controllers): these figures are the API's; scenario_controllers measures the rest.
+# Nothing is placed, so the queue grows with every create (to ~50,000 by the last round).
+# Before each round the queue is ranked once, as the scheduler does after each pass
+# (gaon_rank_queue, migration 0012): the GETs then read waiting instances with a stored queue
+# position, as they would under a running scheduler, and the ranking's own cost is noted.
 scenario_instances() {
   local r setup_dir="$OUT/instances"
   mkdir -p "$setup_dir"
@@ -30,6 +34,7 @@ scenario_instances() {
     wrk_measure "bare GET /row/{id}" "$BARE_URL" "$BASELINE_DIR/get_row.lua"
     wrk_measure "bare POST /row" "$BARE_URL" "$BASELINE_DIR/post_row.lua"
     stop_servers
+    rank_queue "round $r"
     ROLES=api start_gaond GAON_RATE_LIMIT_ENABLED=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml"
     wrk_measure "gaon GET instance" "$GAON_URL" "$BENCH/lua/get_instance.lua" 64 "$key" "$tenant" "$setup_dir/ids.txt"
     wrk_measure "gaon list 50 instances" "$GAON_URL" "$BENCH/lua/list_instances.lua" 64 "$key" "$tenant"
@@ -41,4 +46,15 @@ scenario_instances() {
   compare "list 50 instances (c=64)" "gaon list 50 instances" "bare GET /row/{id}" 0
   compare "create instance, 64 tenants (c=64)" "gaon create instance, 64 tenants" "bare POST /row" 0.4
   compare "create instance, one tenant (c=64)" "gaon create instance, one tenant" "bare POST /row" 0
+}
+
+# rank_queue LABEL: one ranking of the whole placement queue, as the scheduler makes it; its
+# time (in PostgreSQL), the queue's length and the position rows written become a report note.
+rank_queue() {
+  local out written ms waiting
+  out="$(gaon_sql "SELECT gaon_rank_queue(), round(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)")"
+  IFS='|' read -r written ms <<<"$out"
+  waiting="$(gaon_sql "SELECT coalesce(sum(waiting), 0) FROM instance_queue_rankings")"
+  blog "  ranking the queue: $waiting waiting, $written positions written, $ms ms"
+  note "$1: ranking the placement queue ($waiting waiting) took $ms ms and wrote $written positions"
 }

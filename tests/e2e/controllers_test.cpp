@@ -268,6 +268,17 @@ TEST_CASE("an instance that cannot be placed waits with its queue position and r
   }
   CHECK(message.find("h100-80gb-sxm") != std::string::npos);
   CHECK(message.find("queue_position") != std::string::npos);
+  // The position is the scheduler's last ranking, not counted per read: the condition says when.
+  CHECK(message.find("Position 1 in the h100-80gb-sxm queue (1 = next) as of ") != std::string::npos);
+  // A list shows what a GET shows.
+  auto list = c->Call("GET", "/v1/tenants/" + t.id + "/instances", t.key).Json();
+  int listed = 0;
+  for (const auto& item : list.at("items").as_array()) {
+    if (S(item.at("id")) != waiting) continue;
+    ++listed;
+    CHECK(item.at("status").at("queue_position").as_int64() == 1);
+  }
+  CHECK(listed == 1);
   std::this_thread::sleep_for(300ms);
   CHECK(Phase(*c, t, waiting) == "Pending");
 
@@ -275,6 +286,8 @@ TEST_CASE("an instance that cannot be placed waits with its queue position and r
   AwaitPhase(*c, t, waiting, "Running");
   CHECK_FALSE(Get(*c, t, waiting).at("status").as_object().contains("queue_position"));
   CHECK(AllocatedGpus(*c) == 2);
+  // The next ranking forgets an instance that no longer waits.
+  REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM instance_queue_positions") == 0; }));
 }
 
 TEST_CASE("waiting instances are placed in fair order: no tenant starves another", "[e2e][controllers][fair]") {
