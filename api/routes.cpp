@@ -148,10 +148,15 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"PUT",    "/v1/admin/tenants/{tenant}/billing-mode",   P::kPlatformAdmin, "tenants.billing_mode", SetBillingMode()});
   r.Add({"POST",   "/v1/usage-events",                          P::kPlatformAdmin, "usage_events.ingest", IngestUsageEvents(s)});
   r.Add({"GET",    "/v1/tenants/{tenant}/invoices/{invoice}",   P::kBillingRead,   "invoices.get",      GetInvoice()});
-  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices:finalize", P::kPlatformAdmin, "invoices.finalize", FinalizeInvoice(s)});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices:finalize", P::kPlatformAdmin, "invoices.finalize", FinalizeInvoice()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:pay",  P::kPlatformAdmin, "invoices.pay",  PayInvoice()});
-  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:void", P::kPlatformAdmin, "invoices.void", VoidInvoice(s), E::kWorker, winds_down});
+  r.Add({"POST",   "/v1/admin/tenants/{tenant}/invoices/{invoice}:void", P::kPlatformAdmin, "invoices.void", VoidInvoice(), E::kWorker, winds_down});
   r.Add({"GET",    "/v1/tenants/{tenant}/exports",              P::kBillingRead,   "exports.tenant",    ExportBilling(s), E::kWorker, own_tx});
+  r.Add({"POST",   "/v1/tenants/{tenant}/budgets",              P::kTenantAdmin,   "budgets.create",    CreateBudget()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/budgets",              P::kBillingRead,   "budgets.list",      ListBudgets()});
+  r.Add({"GET",    "/v1/tenants/{tenant}/budgets/{budget}",     P::kBillingRead,   "budgets.get",       GetBudget()});
+  r.Add({"PATCH",  "/v1/tenants/{tenant}/budgets/{budget}",     P::kTenantAdmin,   "budgets.update",    PatchBudget()});
+  r.Add({"DELETE", "/v1/tenants/{tenant}/budgets/{budget}",     P::kTenantAdmin,   "budgets.delete",    DeleteBudget()});
   r.Add({"GET",    "/v1/admin/exports",                         P::kPlatformAdmin, "exports.all",       ExportBilling(s), E::kWorker, own_tx});
 
   // The change feed; watch=true streams it as Server-Sent Events.

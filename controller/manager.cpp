@@ -18,7 +18,7 @@ std::string HolderName() {
 }  // namespace
 
 Manager::Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& driver, const ControllerConfig& config,
-                 MetricsRegistry& metrics)
+                 std::chrono::milliseconds billing_grace, MetricsRegistry& metrics)
     : db_(db),
       driver_(driver),
       config_(config),
@@ -36,7 +36,8 @@ Manager::Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& drive
                  [this](const std::string& key) { endpoint_controller_.Enqueue(key); }),
       fleet_(db, driver, std::min<std::chrono::milliseconds>(config.node_timeout / 3, std::chrono::seconds(3)),
              config.node_timeout, [this](const std::string& key) { instance_controller_.Enqueue(key); },
-             [this] { scheduler_.Kick(); }) {
+             [this] { scheduler_.Kick(); }),
+      billing_(db, config.billing_interval, billing_grace) {
   feed.Subscribe([this](const storage::ChangeNotice& n) {
     if (!leading() || n.from_controller) return;
     if (n.kind == "instance") instance_controller_.Enqueue(n.tenant + "/" + n.resource_id);
@@ -76,10 +77,12 @@ void Manager::Lead(std::int64_t token) {
   scheduler_.Start(CurrentFence());
   instance_controller_.Start();
   endpoint_controller_.Start();
+  billing_.Start(CurrentFence());
 }
 
 void Manager::Follow() {
   if (!leading()) return;
+  billing_.Stop();
   endpoint_controller_.Stop();
   instance_controller_.Stop();
   scheduler_.Stop();

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "controller/billing_pass.h"
 #include "controller/controller.h"
 #include "controller/driver.h"
 #include "controller/endpoint_reconciler.h"
@@ -33,8 +34,9 @@ namespace gaon::controller {
 
 class Manager {
  public:
+  // `billing_grace`: how long after a month ends its invoices wait for late usage.
   Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& driver, const ControllerConfig& config,
-          MetricsRegistry& metrics);
+          std::chrono::milliseconds billing_grace, MetricsRegistry& metrics);
   ~Manager();
   void Start();
   void Stop();
@@ -61,6 +63,7 @@ class Manager {
   Controller endpoint_controller_;
   Scheduler scheduler_;
   FleetMonitor fleet_;
+  BillingPass billing_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

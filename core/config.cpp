@@ -289,6 +289,9 @@ const std::vector<KeyDef>& Defs() {
         IntSetter(&Config::controller, &ControllerConfig::schedule_batch, 1, 10000));
     add("controller.driver", "one of: sim", "sim", "The driver that runs instances on GPU hosts.",
         EnumSetter(&Config::controller, &ControllerConfig::driver, {"sim"}));
+    add("controller.billing_interval", "duration", "1m",
+        "How often the billing pass finalizes invoices whose grace period is over and raises budget alerts.",
+        DurationSetter(&Config::controller, &ControllerConfig::billing_interval, std::chrono::milliseconds(100)));
     add("controller.autoscale_interval", "duration", "2s", "How often a serving endpoint's load is sampled.",
         DurationSetter(&Config::controller, &ControllerConfig::autoscale_interval, std::chrono::milliseconds(50)));
     add("controller.autoscale_stable_window", "duration", "60s",

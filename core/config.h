@@ -98,6 +98,8 @@ struct ControllerConfig {
   std::chrono::milliseconds autoscale_stable_window{60000};
   std::chrono::milliseconds autoscale_panic_window{6000};
   int rollout_failure_limit = 2;
+  // How often the billing pass finalizes due invoices and raises budget alerts.
+  std::chrono::milliseconds billing_interval{60000};
 };
 
 struct SimConfig {

@@ -206,7 +206,8 @@ int RunServe(const std::string& config_path, const std::string& roles) {
     auto fleet = LoadCheckedFleet(*config, loaded_catalog);
     if (!fleet.ok()) return Fail(fleet.status());
     driver = std::make_unique<controller::SimDriver>(**db, std::move(*fleet), config->sim);
-    controllers = std::make_unique<controller::Manager>(**db, feed, *driver, config->controller, metrics);
+    controllers = std::make_unique<controller::Manager>(**db, feed, *driver, config->controller,
+                                                        config->billing_grace_period, metrics);
   }
   const int workers = config->server.workers > 0 ? config->server.workers : config->database.pool_size;
   api::App app(services, workers);

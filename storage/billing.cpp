@@ -76,6 +76,20 @@ const Sql kInvoiceLines{"invoices.lines", KeepText(std::string("SELECT ") + kLin
                                                    " FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 "
                                                    "ORDER BY line_no")};
 constexpr Sql kSerialize{"invoices.serialize", "SELECT pg_advisory_xact_lock(hashtext('gaon.invoices:' || $1))"};
+// "KR1-202611": the region's jurisdiction, the digits its id ends with (or 0), the month.
+constexpr Sql kNumberPrefix{"invoices.number_prefix",
+                            "SELECT coalesce((SELECT jurisdiction || coalesce(nullif(substring(region_id FROM "
+                            "'[0-9]*$'), ''), '0') FROM regions ORDER BY region_id LIMIT 1), 'XX0') || '-' || "
+                            "to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYYMM')"};
+constexpr Sql kToInvoice{
+    "invoices.to_invoice",
+    "SELECT t.tenant_id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.tenant_id = t.tenant_id "
+    "AND i.period_start = $1::timestamptz AND i.state <> 'void' AND i.currency = t.billing_currency) AND (EXISTS "
+    "(SELECT 1 FROM usage_records u WHERE u.tenant_id = t.tenant_id AND u.started_at < $2::timestamptz AND "
+    "(u.ended_at IS NULL OR u.ended_at >= $1::timestamptz)) OR EXISTS (SELECT 1 FROM usage_events e WHERE "
+    "e.tenant_id = t.tenant_id AND e.occurred_at >= $1::timestamptz AND e.occurred_at < $2::timestamptz) OR EXISTS "
+    "(SELECT 1 FROM invoices i WHERE i.tenant_id = t.tenant_id AND i.state <> 'void' AND i.period_start < "
+    "$1::timestamptz AND i.period_start >= $1::timestamptz - interval '12 months')) ORDER BY t.tenant_id"};
 constexpr Sql kNextNumber{"invoices.next_number",
                           "INSERT INTO invoice_counters AS c (prefix, last_number) VALUES ($1, 1) ON CONFLICT (prefix) "
                           "DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"};
@@ -229,6 +243,7 @@ StatusOr<Discounts> GetDiscounts(Tx& tx, const TenantId& tenant) {
 }
 
 Status SetDiscounts(Tx& tx, const TenantId& tenant, const Discounts& d) {
+  if (Exec(tx, kCurrency, tenant.str()).empty()) return NotFound("tenant " + tenant.str() + " not found");
   Exec(tx, kClearDiscounts, tenant.str());
   for (const auto& [sku, percent] : d.percent) Exec(tx, kSetDiscount, tenant.str(), sku, percent);
   return Status::Ok();
@@ -304,8 +319,7 @@ StatusOr<Page<Invoice>> ListInvoices(Tx& tx, const TenantId& tenant, const ListQ
 }
 
 StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
-                                  const std::string& number_prefix, const std::optional<InvoiceId>& replaces,
-                                  bool* created) {
+                                  const std::optional<InvoiceId>& replaces, bool* created) {
   *created = false;
   Exec(tx, kSerialize, tenant.str());
   ASSIGN_OR_RETURN(auto live, LiveInvoice(tx, tenant, start));
@@ -314,6 +328,7 @@ StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp star
   if (cur.empty()) return NotFound("tenant " + tenant.str() + " not found");
   const std::string currency = cur[0][0].c_str(), tax_percent = cur[0][2].c_str();
   const int minor = cur[0][1].as<int>();
+  const std::string number_prefix = Exec(tx, kNumberPrefix, FormatTimestamp(start))[0][0].c_str();
   const auto n = Exec(tx, kNextNumber, number_prefix)[0][0].as<std::int64_t>();
   char seq[16];
   std::snprintf(seq, sizeof seq, "%06lld", static_cast<long long>(n));
@@ -324,6 +339,14 @@ StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp star
        number_prefix + "-" + seq, currency, tax_percent, replaced);
   *created = true;
   return GetInvoice(tx, tenant, id);
+}
+
+StatusOr<std::vector<TenantId>> TenantsToInvoice(Tx& tx, Timestamp start, Timestamp end) {
+  std::vector<TenantId> out;
+  for (const auto& r : Exec(tx, kToInvoice, FormatTimestamp(start), FormatTimestamp(end))) {
+    out.push_back(TenantId::FromTrusted(r[0].c_str()));
+  }
+  return out;
 }
 
 StatusOr<Invoice> PayInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id) {

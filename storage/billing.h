@@ -41,13 +41,16 @@ StatusOr<Invoice> DraftInvoice(Tx& tx, const TenantId& tenant, Timestamp start, 
 
 // The live (not void) invoice of the period, if any.
 StatusOr<std::optional<Invoice>> LiveInvoice(Tx& tx, const TenantId& tenant, Timestamp start);
-// Finalizes the invoice of [start, end) as of now: numbered `<number_prefix>-NNNNNN` from a
-// gap-free counter per prefix, immutable from the moment it is written. Finalizations of one
-// tenant are serialized; when the period already has a live invoice, that one is returned and
+// Finalizes the invoice of [start, end) as of now: numbered `KR1-202611-NNNNNN` (the region's
+// jurisdiction and number — "kr-central-1" → KR1 — and the month) from a gap-free counter
+// per prefix, immutable from the moment it is written. Finalizations of one tenant are
+// serialized; when the period already has a live invoice, that one is returned and
 // `*created` is false. Needs platform access (the counter).
 StatusOr<Invoice> FinalizeInvoice(Tx& tx, const TenantId& tenant, Timestamp start, Timestamp end,
-                                  const std::string& number_prefix, const std::optional<InvoiceId>& replaces,
-                                  bool* created);
+                                  const std::optional<InvoiceId>& replaces, bool* created);
+// Tenants that may owe something for [start, end) and have no live invoice of it yet: usage
+// in it, or a live invoice in the year before (a correction may be due). Platform access.
+StatusOr<std::vector<TenantId>> TenantsToInvoice(Tx& tx, Timestamp start, Timestamp end);
 StatusOr<Invoice> GetInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id);
 // Newest period first; without lines.
 StatusOr<Page<Invoice>> ListInvoices(Tx& tx, const TenantId& tenant, const ListQuery& q);

@@ -3,6 +3,7 @@
 // travel as decimal strings (docs/billing.md).
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -17,6 +18,7 @@
 #include "core/iso.h"
 #include "gaon/model/compute.h"
 #include "storage/billing.h"
+#include "storage/budgets.h"
 #include "storage/exports.h"
 #include "storage/tenants.h"
 #include "core/log.h"
@@ -220,21 +222,29 @@ Handler IngestUsageEvents(const Services& services) {
   };
 }
 
+namespace {
+
+// A positive decimal string in `currency`, with no more decimals than its minor units.
+void RequireAmount(Validator& v, const std::string& field, const std::string& amount, const std::string& currency) {
+  const bool positive = IsDecimalAmount(amount) && amount.find_first_not_of("0.") != std::string::npos;
+  v.Require(positive, field, "invalid", "must be a positive decimal string in the tenant's billing currency");
+  if (!positive) return;
+  const auto dot = amount.find('.');
+  const int decimals = dot == std::string::npos ? 0 : static_cast<int>(amount.size() - dot - 1);
+  const int minor = CurrencyMinorUnits(currency).value_or(2);
+  v.Require(decimals <= minor, field, "too_precise",
+            "has more decimals than " + currency + " has minor units (" + std::to_string(minor) + ")");
+}
+
+}  // namespace
+
 Handler GrantCredit() {
   return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(CreditGrant req, ctx.Body<CreditGrant>());
     Validator v;
     v.Require(req.kind == "prepaid" || req.kind == "promotional", "kind", "invalid", "must be prepaid or promotional");
-    const bool amount = IsDecimalAmount(req.amount) && req.amount.find_first_not_of("0.") != std::string::npos;
-    v.Require(amount, "amount", "invalid", "must be a positive decimal string in the tenant's billing currency");
-    if (amount) {
-      ASSIGN_OR_RETURN(CreditSummary standing, storage::Credits(ctx.Tx(), *ctx.tenant));
-      const auto dot = req.amount.find('.');
-      const int decimals = dot == std::string::npos ? 0 : static_cast<int>(req.amount.size() - dot - 1);
-      const int minor = CurrencyMinorUnits(standing.currency).value_or(2);
-      v.Require(decimals <= minor, "amount", "too_precise",
-                "has more decimals than " + standing.currency + " has minor units (" + std::to_string(minor) + ")");
-    }
+    ASSIGN_OR_RETURN(const Tenant tenant, storage::GetTenant(ctx.Tx(), *ctx.tenant));
+    RequireAmount(v, "amount", req.amount, tenant.billing_currency);
     if (req.expires_at) v.Require(*req.expires_at > Now(), "expires_at", "in_past", "must be in the future");
     v.Length("description", req.description, 256);
     RETURN_IF_ERROR(v.status());
@@ -281,24 +291,10 @@ Handler GetInvoice() {
 
 namespace {
 
-// "KR1-202611": the region's jurisdiction and number ("kr-central-1" → KR1), then the month.
-std::string NumberPrefix(const Region& region, Timestamp period_start) {
-  std::string digits;
-  for (auto it = region.id.rbegin(); it != region.id.rend() && std::isdigit(static_cast<unsigned char>(*it)); ++it) {
-    digits.insert(digits.begin(), *it);
-  }
-  const year_month_day ymd{std::chrono::floor<std::chrono::days>(period_start)};
-  char month[16];
-  std::snprintf(month, sizeof month, "%04d%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
-  return region.jurisdiction + (digits.empty() ? "0" : digits) + "-" + month;
-}
-
-StatusOr<http::HttpResponse> Finalize(const Services& services, RequestContext& ctx, Timestamp start, Timestamp end,
+StatusOr<http::HttpResponse> Finalize(RequestContext& ctx, Timestamp start, Timestamp end,
                                       const std::optional<InvoiceId>& replaces) {
-  ASSIGN_OR_RETURN(auto catalog, services.catalog->Get(ctx.Tx()));
   bool created = false;
-  ASSIGN_OR_RETURN(Invoice inv, storage::FinalizeInvoice(ctx.Tx(), *ctx.tenant, start, end,
-                                                         NumberPrefix(catalog->region, start), replaces, &created));
+  ASSIGN_OR_RETURN(Invoice inv, storage::FinalizeInvoice(ctx.Tx(), *ctx.tenant, start, end, replaces, &created));
   ctx.audit = {"invoice", inv.id->str(),
                boost::json::object{{"number", *inv.number}, {"total", inv.total}, {"created", created},
                                    {"replaces", replaces ? boost::json::value(replaces->str()) : nullptr}},
@@ -308,8 +304,8 @@ StatusOr<http::HttpResponse> Finalize(const Services& services, RequestContext& 
 
 }  // namespace
 
-Handler FinalizeInvoice(const Services& services) {
-  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+Handler FinalizeInvoice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(FinalizeRequest req, ctx.Body<FinalizeRequest>());
     ASSIGN_OR_RETURN(auto month, Month(req.period.empty() ? std::optional<std::string_view>() : req.period));
     if (req.period.empty()) {  // the last closed month
@@ -319,7 +315,7 @@ Handler FinalizeInvoice(const Services& services) {
     if (month.second > Now()) {
       return FailedPrecondition("the period has not ended yet: see the draft instead", "period_open");
     }
-    return Finalize(services, ctx, month.first, month.second, std::nullopt);
+    return Finalize(ctx, month.first, month.second, std::nullopt);
   };
 }
 
@@ -332,15 +328,15 @@ Handler PayInvoice() {
   };
 }
 
-Handler VoidInvoice(const Services& services) {
-  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+Handler VoidInvoice() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(InvoiceId id, ctx.PathId<InvoiceId>("invoice"));
     ASSIGN_OR_RETURN(VoidRequest req, ctx.Body<VoidRequest>());
     Validator v;
     v.Require(!req.reason.empty() && req.reason.size() <= 500, "reason", "invalid", "must be 1–500 characters");
     RETURN_IF_ERROR(v.status());
     ASSIGN_OR_RETURN(Invoice voided, storage::VoidInvoice(ctx.Tx(), *ctx.tenant, id, req.reason));
-    if (req.reissue) return Finalize(services, ctx, voided.period_start, voided.period_end, id);
+    if (req.reissue) return Finalize(ctx, voided.period_start, voided.period_end, id);
     ctx.audit = {"invoice", id.str(), boost::json::object{{"state", "void"}, {"reason", req.reason}}, std::nullopt};
     return Json(200, voided);
   };
@@ -397,6 +393,80 @@ Handler ExportBilling(const Services& s) {
       LogInfo("billing export", {{"request_id", request_id}, {"rows", rows}});
     };
     return res;
+  };
+}
+
+// Budgets: tenant admins set them; whoever reads billing sees them with the month so far.
+namespace {
+
+void ValidateThresholds(Validator& v, const std::vector<int>& t) {
+  v.Require(!t.empty() && t.size() <= 10, "thresholds", "invalid", "must list 1 to 10 percentages");
+  v.Require(std::all_of(t.begin(), t.end(), [](int x) { return x >= 1 && x <= 1000; }), "thresholds", "invalid",
+            "percentages must be 1 to 1000");
+  v.Require(std::adjacent_find(t.begin(), t.end(), [](int a, int b) { return a >= b; }) == t.end(), "thresholds",
+            "invalid", "must be ascending without repeats");
+}
+
+}  // namespace
+
+Handler CreateBudget() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(Budget req, ctx.Body<Budget>());
+    if (req.thresholds.empty()) req.thresholds = {50, 80, 100};
+    Validator v;
+    v.Name("name", req.name);
+    ValidateThresholds(v, req.thresholds);
+    ASSIGN_OR_RETURN(const Tenant tenant, storage::GetTenant(ctx.Tx(), *ctx.tenant));
+    RequireAmount(v, "amount", req.amount, tenant.billing_currency);
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Budget b, storage::CreateBudget(ctx.Tx(), *ctx.tenant, req));
+    ctx.audit = {"budget", b.id->str(),
+                 boost::json::object{{"name", b.name}, {"amount", b.amount}, {"thresholds", ToJson(b.thresholds)}},
+                 std::nullopt};
+    return Json(201, b);
+  };
+}
+
+Handler ListBudgets() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(auto q, ctx.ListParams());
+    ASSIGN_OR_RETURN(auto page, storage::ListBudgets(ctx.Tx(), *ctx.tenant, q));
+    return PageResponse(std::move(page));
+  };
+}
+
+Handler GetBudget() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(BudgetId id, ctx.PathId<BudgetId>("budget"));
+    ASSIGN_OR_RETURN(Budget b, storage::GetBudget(ctx.Tx(), *ctx.tenant, id));
+    return Json(200, b);
+  };
+}
+
+Handler PatchBudget() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(BudgetId id, ctx.PathId<BudgetId>("budget"));
+    ASSIGN_OR_RETURN(BudgetPatch req, ctx.Body<BudgetPatch>());
+    Validator v;
+    if (req.name) v.Name("name", *req.name);
+    if (req.thresholds) ValidateThresholds(v, *req.thresholds);
+    if (req.amount) {
+      ASSIGN_OR_RETURN(const Tenant tenant, storage::GetTenant(ctx.Tx(), *ctx.tenant));
+      RequireAmount(v, "amount", *req.amount, tenant.billing_currency);
+    }
+    RETURN_IF_ERROR(v.status());
+    ASSIGN_OR_RETURN(Budget b, storage::UpdateBudget(ctx.Tx(), *ctx.tenant, id, req));
+    ctx.audit = {"budget", id.str(), ToJson(req), std::nullopt};
+    return Json(200, b);
+  };
+}
+
+Handler DeleteBudget() {
+  return [](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(BudgetId id, ctx.PathId<BudgetId>("budget"));
+    RETURN_IF_ERROR(storage::DeleteBudget(ctx.Tx(), *ctx.tenant, id));
+    ctx.audit = {"budget", id.str(), nullptr, std::nullopt};
+    return NoContent();
   };
 }
 

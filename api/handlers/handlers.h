@@ -111,10 +111,15 @@ Handler GetCredits();
 Handler SetBillingMode();
 Handler IngestUsageEvents(const Services& s);
 Handler GetInvoice();
-Handler FinalizeInvoice(const Services& s);
+Handler FinalizeInvoice();
 Handler PayInvoice();
-Handler VoidInvoice(const Services& s);
+Handler VoidInvoice();
 Handler ExportBilling(const Services& s);
+Handler CreateBudget();
+Handler ListBudgets();
+Handler GetBudget();
+Handler PatchBudget();
+Handler DeleteBudget();
 
 // changes.cpp: the change feed and watch
 Handler ListChanges(const Services& s);

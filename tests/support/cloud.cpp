@@ -30,7 +30,9 @@ std::unique_ptr<TestCloud> TestCloud::Start(GaondOptions options) {
                                                                {"GAON_CONTROLLER_NODE_TIMEOUT", "3s"},
                                                                {"GAON_CONTROLLER_LEASE_DURATION", "2s"},
                                                                {"GAON_CONTROLLER_RESYNC_INTERVAL", "5s"},
-                                                               {"GAON_CONTROLLER_RETRY_MAX_DELAY", "2s"}}) {
+                                                               {"GAON_CONTROLLER_RETRY_MAX_DELAY", "2s"},
+                                                               // tests that want the billing pass ask for it
+                                                               {"GAON_CONTROLLER_BILLING_INTERVAL", "24h"}}) {
     options.env.try_emplace(k, v);
   }
   cloud->operator_key_ = BootstrapOperatorKey(*cloud->db_);

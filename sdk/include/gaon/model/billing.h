@@ -299,4 +299,60 @@ struct UsageEventResult {
   }
 };
 
+// A tenant's monthly budget (docs/billing.md, "Budgets"): alerts — an event on the tenant's
+// change feed and an audit entry — when the month's cost so far (after discounts, before tax
+// and credits) crosses each threshold, once per UTC calendar month.
+struct BudgetAlert {
+  int threshold = 0;   // percent of the amount
+  std::string amount;  // the budget when it fired
+  std::string spend;   // the month's cost so far when it fired
+  Timestamp fired_at{};
+  template <class V>
+  void Fields(V& v) {
+    v("threshold", threshold);
+    v("amount", amount);
+    v("spend", spend);
+    v("fired_at", fired_at);
+  }
+};
+
+struct Budget {
+  std::optional<BudgetId> id;
+  std::string name;
+  std::string amount;            // per month, in the tenant's billing currency
+  std::vector<int> thresholds;   // percents, ascending; default 50, 80, 100
+  std::string currency;
+  std::string spend;             // this month so far
+  std::string percent_used;      // spend ÷ amount × 100, two decimals
+  std::vector<BudgetAlert> alerts;  // this month's
+  std::optional<Timestamp> created_at;
+  std::optional<Timestamp> updated_at;
+  template <class V>
+  void Fields(V& v) {
+    v("id", id, Field::kOutputOnly);
+    v("name", name, Field::kRequired);
+    v("amount", amount, Field::kRequired);
+    v("thresholds", thresholds);
+    v("currency", currency, Field::kOutputOnly);
+    v("spend", spend, Field::kOutputOnly);
+    v("percent_used", percent_used, Field::kOutputOnly);
+    v("alerts", alerts, Field::kOutputOnly);
+    v("created_at", created_at, Field::kOutputOnly);
+    v("updated_at", updated_at, Field::kOutputOnly);
+  }
+};
+
+// PATCH …/budgets/{budget}: the fields given change.
+struct BudgetPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> amount;
+  std::optional<std::vector<int>> thresholds;
+  template <class V>
+  void Fields(V& v) {
+    v("name", name);
+    v("amount", amount);
+    v("thresholds", thresholds);
+  }
+};
+
 }  // namespace gaon
