@@ -35,10 +35,13 @@ constexpr Sql kUsageByDay{
     "SELECT to_char(charge_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sku, unit, trim_scale(sum(quantity))::text, "
     "trim_scale(sum(amount))::text "
     "FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) GROUP BY 1, 2, 3 ORDER BY 1, 2"};
+// Replica hours count for their endpoint, as on invoices and in exports.
 constexpr Sql kUsageByResource{
     "billing.usage_by_resource",
-    "SELECT resource_kind, resource_id, sku, unit, trim_scale(sum(quantity))::text, trim_scale(sum(amount))::text "
-    "FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) GROUP BY 1, 2, 3, 4 ORDER BY 2, 3"};
+    "SELECT CASE resource_kind WHEN 'replica' THEN 'endpoint' ELSE resource_kind END, CASE resource_kind WHEN "
+    "'replica' THEN parent_resource_id ELSE resource_id END, sku, unit, trim_scale(sum(quantity))::text, "
+    "trim_scale(sum(amount))::text FROM gaon_rate($1, $2::timestamptz, $3::timestamptz, now()) GROUP BY 1, 2, 3, 4 "
+    "ORDER BY 2, 3"};
 constexpr Sql kCurrency{"billing.currency",
                         "SELECT t.billing_currency, c.minor_units, coalesce(x.percent, 0)::text FROM tenants t JOIN "
                         "currencies c ON c.code = t.billing_currency LEFT JOIN tax_rates x ON x.jurisdiction = "

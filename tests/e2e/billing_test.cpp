@@ -47,18 +47,19 @@ struct Record {
   std::int64_t start, end;  // µs; end < 0: still running
 };
 
-// A price in the currency's minor units times 10^k, and from when.
-struct PriceStep {
+// Prices in millionths of the currency's unit (4200 KRW → 4'200'000'000, 0.065 USD → 65'000),
+// and from when.
+struct MicroPrice {
   std::int64_t from;
-  std::int64_t minor_price;  // e.g. 299 for USD 2.99, 4200 for KRW 4200
+  std::int64_t micro;
 };
 
-// The amount in minor units of one SKU line for [p0, p1), from first principles: every record
-// cut at the period and price edges, a 60 s minimum per record charged where it started, and
-// one rounding half up at the end.
-std::map<std::int64_t, i128> ExpectedNumerators(const std::vector<Record>& recs, const std::vector<PriceStep>& prices,
+// Σ GPUs × µs × price (in millionths) per price of one SKU for [p0, p1), from first
+// principles: every record cut at the period and price edges, a 60 s minimum per record
+// charged where it started.
+std::map<std::int64_t, i128> ExpectedNumerators(const std::vector<Record>& recs, const std::vector<MicroPrice>& prices,
                                                 std::int64_t p0, std::int64_t p1, std::int64_t now) {
-  std::map<std::int64_t, i128> by_price;  // minor price → Σ gpus × µs × minor price
+  std::map<std::int64_t, i128> by_price;
   for (const auto& r : recs) {
     const std::int64_t stop = std::min(r.end < 0 ? now : r.end, p1);
     const std::int64_t dur = (r.end < 0 ? now : r.end) - r.start;
@@ -69,7 +70,7 @@ std::map<std::int64_t, i128> ExpectedNumerators(const std::vector<Record>& recs,
       const std::int64_t a = std::max({r.start, p0, from}), b = std::min(stop, to);
       std::int64_t us = b > a ? b - a : 0;
       if (r.start >= p0 && r.start >= from && r.start < to && r.start < p1) us += topup;
-      if (us > 0) by_price[prices[k].minor_price] += static_cast<i128>(r.gpus) * us * prices[k].minor_price;
+      if (us > 0) by_price[prices[k].micro] += static_cast<i128>(r.gpus) * us * prices[k].micro;
     }
   }
   return by_price;
@@ -82,16 +83,20 @@ std::string Minor(std::int64_t v, int units) {
   return s.substr(0, s.size() - units) + "." + s.substr(s.size() - units);
 }
 
-void InsertRecords(TestCloud& c, const std::string& tenant, const std::vector<Record>& recs) {
+// Instance records (inst_propN), or replica records (rep_propN) of the endpoint ep_prop.
+void InsertRecords(TestCloud& c, const std::string& tenant, const std::vector<Record>& recs,
+                   const std::string& kind = "instance") {
+  const bool replica = kind == "replica";
   std::string values;
   for (std::size_t i = 0; i < recs.size(); ++i) {
     const auto& r = recs[i];
-    values += (values.empty() ? "" : ",") + std::string("('") + tenant + "', 'instance', 'inst_prop" +
-              std::to_string(i) + "', 1, 'gpu.x', '" + r.gpu_type + "', " + std::to_string(r.gpus) + ", '" +
-              Iso(r.start) + "', " + (r.end < 0 ? "NULL" : "'" + Iso(r.end) + "'") + ")";
+    values += (values.empty() ? "" : ",") + std::string("('") + tenant + "', '" + kind + "', '" +
+              (replica ? "rep_prop" : "inst_prop") + std::to_string(i) + "', " + (replica ? "'ep_prop'" : "NULL") +
+              ", 1, 'gpu.x', '" + r.gpu_type + "', " + std::to_string(r.gpus) + ", '" + Iso(r.start) + "', " +
+              (r.end < 0 ? "NULL" : "'" + Iso(r.end) + "'") + ")";
   }
-  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
-         "started_at, ended_at) VALUES " + values);
+  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, parent_resource_id, run, sku, gpu_type_id, "
+         "gpu_count, started_at, ended_at) VALUES " + values);
 }
 
 // Random lifecycles around October 2026: some end in it, some span its start or end, some are
@@ -116,9 +121,54 @@ std::vector<Record> RandomRecords(std::mt19937_64& rng, const std::string& gpu_t
 
 }  // namespace
 
-TEST_CASE("random GPU usage spanning month ends is rated to the last won and cent, with discounts and tax",
+namespace {
+
+// One line's amount as an exact fraction of the currency's unit.
+struct Fraction {
+  i128 num = 0, den = 1;
+};
+
+// Every line [p0, p1) should have, from first principles, keyed by (SKU, price): GPU records
+// cut at the period and price edges, a 60 s minimum per record charged where it started,
+// GPU-seconds × the hourly price; token events × the per-million price.
+std::map<std::pair<std::string, std::int64_t>, Fraction> ExpectedLines(
+    const std::map<std::string, std::vector<Record>>& records, const std::map<std::string, std::vector<MicroPrice>>& prices,
+    const std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>& tokens, std::int64_t p0, std::int64_t p1,
+    std::int64_t now) {
+  std::map<std::pair<std::string, std::int64_t>, Fraction> out;
+  auto price_at = [&](const std::string& sku, std::int64_t t) {
+    const auto& steps = prices.at(sku);
+    std::int64_t p = 0;
+    for (const auto& s : steps) if (s.from <= t) p = s.micro;
+    return p;
+  };
+  for (const auto& [sku, recs] : records) {
+    const auto& steps = prices.at(sku);
+    for (const auto& [key, g] : ExpectedNumerators(recs, steps, p0, p1, now)) {
+      auto& f = out[{sku, key}];
+      f.num += g;
+      f.den = static_cast<i128>(3600) * 1'000'000 * 1'000'000;  // µs per hour × micro-units
+    }
+  }
+  for (const auto& [sku, at, count] : tokens) {
+    if (at < p0 || at >= p1) continue;
+    auto& f = out[{sku, price_at(sku, at)}];
+    f.num += static_cast<i128>(count) * price_at(sku, at);
+    f.den = static_cast<i128>(1'000'000) * 1'000'000;  // tokens per million × micro-units
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("random instance and endpoint usage spanning month ends is rated to the last won and cent, in UTC and "
+          "UTC+9 sessions",
           "[e2e][billing][property]") {
-  auto c = TestCloud::Start();
+  // The gaond process and its database sessions in UTC, or in Korea's time zone: months,
+  // days and rounding must come out the same.
+  const std::string zone = GENERATE(as<std::string>{}, "UTC", "Asia/Seoul");
+  INFO("time zone " << zone);
+  auto c = TestCloud::Start({.env = {{"TZ", zone}, {"PGTZ", zone}}});
   const std::string krw = c->CreateTenant("won-payer", "KR", "KRW");
   const std::string usd = c->CreateTenant("dollar-payer", "KR", "USD");
   const std::string key = c->CreateKey(krw, "billing-viewer"), usd_key = c->CreateKey(usd, "tenant-admin");
@@ -128,45 +178,80 @@ TEST_CASE("random GPU usage spanning month ends is rated to the last won and cen
           "('gpu-hour.h100-80gb-sxm', 'KRW', 'gpu-hour', 3900, '2026-10-15T12:00:00Z'), "
           "('gpu-hour.h100-80gb-sxm', 'USD', 'gpu-hour', 2.79, '2026-10-15T12:00:00Z')");
   std::mt19937_64 rng(20261127);
-  const auto krw_recs = RandomRecords(rng, "h100-80gb-sxm", 60);
-  const auto usd_recs = RandomRecords(rng, "h100-80gb-sxm", 60);
-  InsertRecords(*c, krw, krw_recs);
-  InsertRecords(*c, usd, usd_recs);
-  // KRW tenant: 10 % off everything, 25 % off H100 hours (the SKU's own discount wins).
+  const std::string model = "exaone-3.5-2.4b-instruct";
+  // Instances, endpoint replicas (stopped, restarted, deleted: each run its own record) and
+  // the endpoints' token counts, around October.
+  std::map<std::string, std::map<std::string, std::vector<Record>>> records;
+  std::map<std::string, std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>> tokens;
+  for (const std::string& t : {krw, usd}) {
+    records[t]["gpu-hour.h100-80gb-sxm"] = RandomRecords(rng, "h100-80gb-sxm", 50);
+    records[t]["endpoint-replica-hour.h100-80gb-sxm"] = RandomRecords(rng, "h100-80gb-sxm", 30);
+    InsertRecords(*c, t, records[t]["gpu-hour.h100-80gb-sxm"]);
+    InsertRecords(*c, t, records[t]["endpoint-replica-hour.h100-80gb-sxm"], "replica");
+    std::uniform_int_distribution<std::int64_t> when(Us(2026, 9, 25), Us(2026, 11, 5)), count(1, 5'000'000);
+    std::string values;
+    for (int i = 0; i < 80; ++i) {
+      const std::string sku = (i % 2 ? "tokens-output." : "tokens-input.") + model;
+      const std::int64_t at = when(rng), n = count(rng);
+      tokens[t].emplace_back(sku, at, n);
+      values += (values.empty() ? "" : ",") + std::string("('") + t + "', 'gateway', 'ev" + std::to_string(i) + "', '" +
+                (i % 2 ? "tokens-output" : "tokens-input") + "', " + std::to_string(n) +
+                ", 'endpoint', 'ep_prop', '{\"model\": \"" + model + "\"}', '" + Iso(at) + "')";
+    }
+    Sql(*c, "INSERT INTO usage_events (tenant_id, source, event_id, meter, quantity, resource_kind, resource_id, "
+            "attributes, occurred_at) VALUES " + values);
+  }
+  // KRW tenant: 10 % off everything, 25 % off H100 instance hours (the SKU's own discount wins).
   REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + krw + "/discounts",
                 R"({"percent":{"*":"10","gpu-hour.h100-80gb-sxm":"25"}})")
               .status == 200);
 
   const std::int64_t oct = Us(2026, 10, 1), nov = Us(2026, 11, 1);
   const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(Now().time_since_epoch()).count();
+  const std::int64_t jan = Us(2026, 1, 1), mid = Us(2026, 10, 15, 12);
   struct Case {
     std::string tenant, key;
-    const std::vector<Record>* recs;
-    std::vector<PriceStep> prices;
+    std::map<std::string, std::vector<MicroPrice>> prices;
     int units;
-    int discount;  // percent
+    std::map<std::string, int> discount;  // percent per SKU
   };
   const std::vector<Case> cases = {
-      {krw, key, &krw_recs, {{Us(2026, 1, 1), 4200}, {Us(2026, 10, 15, 12), 3900}}, 0, 25},
-      {usd, usd_key, &usd_recs, {{Us(2026, 1, 1), 299}, {Us(2026, 10, 15, 12), 279}}, 2, 0},
+      {krw, key,
+       {{"gpu-hour.h100-80gb-sxm", {{jan, 4'200'000'000}, {mid, 3'900'000'000}}},
+        {"endpoint-replica-hour.h100-80gb-sxm", {{jan, 4'600'000'000}}},
+        {"tokens-input." + model, {{jan, 90'000'000}}},
+        {"tokens-output." + model, {{jan, 270'000'000}}}},
+       0,
+       {{"gpu-hour.h100-80gb-sxm", 25}}},
+      {usd, usd_key,
+       {{"gpu-hour.h100-80gb-sxm", {{jan, 2'990'000}, {mid, 2'790'000}}},
+        {"endpoint-replica-hour.h100-80gb-sxm", {{jan, 3'290'000}}},
+        {"tokens-input." + model, {{jan, 65'000}}},
+        {"tokens-output." + model, {{jan, 190'000}}}},
+       2,
+       {}},
   };
   for (const auto& cs : cases) {
     auto r = c->Call("GET", "/v1/tenants/" + cs.tenant + "/invoices/draft?period=2026-10", cs.key);
     INFO(r.body);
     REQUIRE(r.status == 200);
     const auto inv = r.Json();
-    const auto expected = ExpectedNumerators(*cs.recs, cs.prices, oct, nov, now);
+    const auto expected = ExpectedLines(records.at(cs.tenant), cs.prices, tokens.at(cs.tenant), oct, nov, now);
     const auto& lines = inv.at("lines").as_array();
     REQUIRE(lines.size() == expected.size());
     std::int64_t subtotal = 0;
     std::size_t k = 0;
-    for (const auto& [price, numerator] : expected) {  // lines come by unit price, ascending
+    for (const auto& [sku_price, f] : expected) {  // lines come by SKU, then unit price, ascending
       const auto& line = lines.at(k++);
-      CHECK(S(line.at("sku")) == "gpu-hour.h100-80gb-sxm");
-      CHECK(S(line.at("discount_percent")) == std::to_string(cs.discount));
-      // Σ × (100 − d) / 100 / (3600 × 10^6), rounded once, half up.
-      const i128 d = static_cast<i128>(3600) * 1'000'000 * 100;
-      const std::int64_t exact = static_cast<std::int64_t>((numerator * (100 - cs.discount) * 2 + d) / (2 * d));
+      CHECK(S(line.at("sku")) == sku_price.first);
+      const int discount = cs.discount.count(sku_price.first) ? cs.discount.at(sku_price.first)
+                                                               : (cs.tenant == krw ? 10 : 0);
+      CHECK(S(line.at("discount_percent")) == std::to_string(discount));
+      // num / den × (100 − d) / 100 in minor units, rounded once, half up.
+      i128 scale = 1;
+      for (int u = 0; u < cs.units; ++u) scale *= 10;
+      const i128 d = f.den * 100;
+      const std::int64_t exact = static_cast<std::int64_t>((f.num * (100 - discount) * scale * 2 + d) / (2 * d));
       CHECK(S(line.at("amount")) == Minor(exact, cs.units));
       subtotal += exact;
     }
@@ -188,7 +273,10 @@ TEST_CASE("random GPU usage spanning month ends is rated to the last won and cen
   const auto report = usage.Json();
   CHECK(S(report.at("group_by")) == "resource");
   CHECK(!report.at("items").as_array().empty());
-  for (const auto& row : report.at("items").as_array()) CHECK(S(row.at("resource_id")).rfind("inst_prop", 0) == 0);
+  for (const auto& row : report.at("items").as_array()) {
+    const std::string id = S(row.at("resource_id"));
+    CHECK((id.rfind("inst_prop", 0) == 0 || id == "ep_prop"));
+  }
 }
 
 TEST_CASE("prices are added, never changed, and never dated in the past", "[e2e][billing][prices]") {
