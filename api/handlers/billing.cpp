@@ -376,12 +376,18 @@ Handler ExportBilling(const Services& s) {
     res.stream = [&s, tenant, month, format = *format, gzip, request_id = ctx.request_id()](http::ResponseStream& out) {
       std::optional<GzipWriter> zip;
       if (gzip) zip.emplace([&out](std::string_view d) { return out.Write(d); });
-      auto sink = [&](std::string_view d) { return zip ? zip->Write(d) : out.Write(d); };
+      bool sent = false;
+      auto sink = [&](std::string_view d) {
+        sent = true;
+        return zip ? zip->Write(d) : out.Write(d);
+      };
       std::int64_t rows = 0;
       const Status st = s.db->Transact(
           {.tenant = tenant, .platform = !tenant, .isolation = storage::Isolation::kRepeatableRead, .read_only = true,
            .name = "billing.export"},
           [&](storage::Tx& tx) -> Status {
+            // A retry (the connection was lost) would send rows twice: once bytes are out, fail.
+            if (sent) return Unavailable("the export was interrupted", "export_interrupted");
             ASSIGN_OR_RETURN(rows, storage::StreamExport(tx, format, month.first, month.second, sink));
             return Status::Ok();
           });
