@@ -130,6 +130,9 @@ StatusOr<std::int64_t> StreamExport(Tx& tx, ExportFormat format, Timestamp start
                 "%END%", QuoteLiteral(tx, FormatTimestamp(end)) + "::timestamptz");
   const std::string copy =
       "COPY (" + select + ") TO STDOUT WITH (FORMAT " + (csv ? "csv, HEADER true" : "text") + ", ENCODING 'UTF8')";
+  // However long the file: the statement ends with the reader (a reader that stops reading
+  // times out in the HTTP layer, and then the statement is cancelled).
+  ExecRaw(tx, "SET LOCAL statement_timeout = 0");
   std::int64_t rows = csv ? -1 : 0;  // CSV: the first row is the header
   std::string line;
   CopyOut(tx, copy, [&](std::string_view row) {

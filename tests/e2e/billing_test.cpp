@@ -164,7 +164,7 @@ std::map<std::pair<std::string, std::int64_t>, Fraction> ExpectedLines(
 TEST_CASE("random instance and endpoint usage spanning month ends is rated to the last won and cent, in UTC and "
           "UTC+9 sessions",
           "[e2e][billing][property]") {
-  // The gaond process and its database sessions in UTC, or in Korea's time zone: months,
+  // gaond in UTC, or in Korea's time zone (TZ; its own sessions are pinned to UTC): months,
   // days and rounding must come out the same.
   const std::string zone = GENERATE(as<std::string>{}, "UTC", "Asia/Seoul");
   INFO("time zone " << zone);
@@ -265,6 +265,14 @@ TEST_CASE("random instance and endpoint usage spanning month ends is rated to th
     CHECK(S(inv.at("period_start")) == "2026-10-01T00:00:00Z");
     CHECK(S(inv.at("period_end")) == "2026-11-01T00:00:00Z");
   }
+
+  // The SQL itself does not depend on the session's time zone (gaond pins its sessions to
+  // UTC; a psql session or a report tool might not).
+  const std::string lines_sql = "SELECT string_agg(sku || ' ' || amount, ', ' ORDER BY sku, unit_price) FROM "
+                                "gaon_invoice_lines('" + krw + "', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', "
+                                "'2026-11-27T00:00:00Z', 0)";
+  CHECK(Sql(*c, "SET TIME ZONE 'Asia/Seoul'; " + lines_sql) == Sql(*c, "SET TIME ZONE 'UTC'; " + lines_sql));
+  CHECK(Sql(*c, "SET TIME ZONE 'America/New_York'; " + lines_sql) == Sql(*c, "SET TIME ZONE 'UTC'; " + lines_sql));
 
   // Usage by resource sums to the same unrounded amounts as the lines.
   auto usage = c->Call("GET", "/v1/tenants/" + usd + "/usage?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
