@@ -1,8 +1,14 @@
 // Billing: prices (operators list and add them), a tenant's contracted discounts (operators
 // set them), usage so far, invoices (the live draft; issued ones listed and shown; operators
 // finalize, pay and void them), usage events sent by meters, credit grants and the balance, and
-// a tenant's billing mode. Amounts are the server's decimal strings, printed as they came; the
-// only arithmetic here is the exact decimal sum of the usage table's TOTAL row.
+// a tenant's billing mode, exports (streamed to a file that appears only once complete) and
+// budgets. Amounts are the server's decimal strings, printed as they came; the only arithmetic
+// here is the exact decimal sum of the usage table's TOTAL row.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <regex>
@@ -710,6 +716,264 @@ void AddBillingMode(CLI::App& app, Context& ctx) {
   });
 }
 
+// ---------------------------------------------------------------- exports
+
+// The temporary file an export is being written to, removed if gaonctl is interrupted (a
+// signal handler may only unlink a path it already holds).
+char g_partial_export[4096];
+
+void RemovePartialExport(int sig) {
+  if (g_partial_export[0] != '\0') ::unlink(g_partial_export);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+// Writes an export to `path` + ".tmp" and renames it to `path` once the server has sent all of
+// it, so `path` is either the whole file or not there; a failure removes the temporary file.
+class ExportFile {
+ public:
+  explicit ExportFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
+    if (tmp_.size() >= sizeof g_partial_export) UsageError("--file: the path is too long");
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_) UsageError("cannot write " + tmp_ + ": " + std::strerror(errno));
+    std::strcpy(g_partial_export, tmp_.c_str());
+    std::signal(SIGINT, RemovePartialExport);
+    std::signal(SIGTERM, RemovePartialExport);
+  }
+  ~ExportFile() { Discard(); }
+  ExportFile(const ExportFile&) = delete;
+  ExportFile& operator=(const ExportFile&) = delete;
+
+  bool Write(std::string_view piece) {
+    if (std::fwrite(piece.data(), 1, piece.size(), f_) == piece.size()) return true;
+    error_ = std::strerror(errno);
+    return false;
+  }
+  // Why the last Write failed ("" when none did).
+  const std::string& error() const { return error_; }
+
+  // Flushes the file to disk and renames it into place; the error when that fails.
+  Status Commit() {
+    const bool flushed = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!flushed || !closed || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      const Status s = InvalidArgument("cannot write " + path_ + ": " + std::strerror(errno), "io_error");
+      Discard();
+      return s;
+    }
+    g_partial_export[0] = '\0';
+    return Status::Ok();
+  }
+
+ private:
+  void Discard() {
+    if (f_) std::fclose(f_);
+    f_ = nullptr;
+    if (g_partial_export[0] != '\0') std::remove(tmp_.c_str());
+    g_partial_export[0] = '\0';
+  }
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+  std::string error_;
+};
+
+// The file name gaonctl saves an export under when no --file is given: the one the server
+// names it ("gaon-ten_…-2026-10-focus.csv"), known before the first byte is written.
+std::string DefaultExportName(const ExportQuery& q, const std::string& who) {
+  const std::string period = q.period.empty() ? FormatTimestamp(Now()).substr(0, 7) : q.period;
+  return "gaon-" + who + "-" + period + "-" + q.format + (q.format == "jsonl" ? ".jsonl" : ".csv") +
+         (q.gzip ? ".gz" : "");
+}
+
+void AddBillingExport(CLI::App& app, Context& ctx) {
+  auto* g = Group(app, "billing", "Billing exports for finance systems: CSV, JSON Lines and FOCUS 1.2",
+                  "gaonctl billing export --period 2026-10 --format focus -f october.csv");
+  struct Export {
+    std::string period, format = "csv", file;
+    bool gzip = false, all_tenants = false;
+  };
+  auto e = std::make_shared<Export>();
+  auto* cmd = Command(g, "export",
+                      "Download a month's charges, one row per charge (tenant-admin, billing-viewer; operators for "
+                      "--all-tenants); the file appears only once complete, and a broken transfer fails",
+                      "gaonctl billing export --period 2026-10 --format focus --gzip -f october-focus.csv.gz\n"
+                      "  gaonctl billing export --period 2026-10 --format jsonl --all-tenants -f - | "
+                      "gzip > all.jsonl.gz");
+  cmd->add_option("--period", e->period, "The UTC calendar month, YYYY-MM (default: the current one)");
+  cmd->add_option("--format", e->format, "csv (Gaon's columns), jsonl (JSON Lines) or focus (FOCUS 1.2 as CSV)")
+      ->check(CLI::IsMember({"csv", "jsonl", "focus"}))
+      ->capture_default_str();
+  cmd->add_flag("--gzip", e->gzip, "Gzip-compressed by the server");
+  cmd->add_flag("--all-tenants", e->all_tenants, "Every tenant's charges, ordered by tenant (operators)");
+  cmd->add_option("-f,--file", e->file,
+                  "Where to write it ('-' for stdout; default: the server's file name in the current directory)");
+  cmd->callback([&ctx, e] {
+    const ExportQuery q{.period = PeriodArg(e->period).value_or(""), .format = e->format, .gzip = e->gzip};
+    auto run = [&ctx, &e, &q](const ExportSink& sink) {
+      return e->all_tenants ? ctx.client().ExportBillingAllTenants(q, sink)
+                            : ctx.client().ExportBilling(ctx.tenant(), q, sink);
+    };
+    if (e->file == "-") {
+      const auto r = run([](std::string_view piece) {
+        return static_cast<bool>(std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size())));
+      });
+      std::cout.flush();
+      Must(r.status());
+      return;
+    }
+    const std::string path =
+        e->file.empty() ? DefaultExportName(q, e->all_tenants ? "all" : ctx.tenant().str()) : e->file;
+    ExportFile out(path);
+    const auto r = run([&out](std::string_view piece) { return out.Write(piece); });
+    if (!r.ok() && !out.error().empty()) Fail(InvalidArgument("cannot write " + path + ": " + out.error(), "io_error"));
+    Must(r.status());
+    Must(out.Commit());
+    if (ctx.output() == OutputFormat::kName) std::cout << path << "\n";
+    ctx.Note("Wrote " + path + " (" + std::to_string(r->bytes) + " bytes, " + r->content_type + ")");
+  });
+}
+
+// ---------------------------------------------------------------- budgets
+
+// "50,80,100" → {50, 80, 100}; the server checks the range and order.
+std::vector<int> ParseThresholds(const std::string& text) {
+  static const std::regex kList(R"(^\d{1,4}(,\d{1,4})*$)");
+  if (!std::regex_match(text, kList)) {
+    UsageError("--thresholds: '" + text + "' is not a list of percentages like 50,80,100");
+  }
+  std::vector<int> out;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, ',');) out.push_back(std::stoi(part));
+  return out;
+}
+
+std::string Percents(const json::value& v, const char* path) {
+  std::string out;
+  if (const auto* a = v.as_object().if_contains(path); a && a->is_array()) {
+    for (const auto& x : a->as_array()) {
+      const auto& t = x.is_object() ? x.as_object().at("threshold") : x;
+      out += (out.empty() ? "" : ",") + json::serialize(t) + "%";
+    }
+  }
+  return out;
+}
+
+const std::vector<Column> kBudgetColumns = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"AMOUNT", "amount"},
+    {"SPEND", "spend"},
+    {"USED", "percent_used", CellKind::kText, false,
+     [](const json::value& v) { return At(v, "percent_used").empty() ? "" : At(v, "percent_used") + "%"; }},
+    {"CURRENCY", "currency"},
+    {"THRESHOLDS", "thresholds", CellKind::kText, false,
+     [](const json::value& v) { return Percents(v, "thresholds"); }},
+    {"ALERTS", "alerts", CellKind::kText, false, [](const json::value& v) { return Percents(v, "alerts"); }},
+    {"UPDATED", "updated_at", CellKind::kAge, true},
+    {"AGE", "created_at", CellKind::kAge},
+};
+
+// A budget, and in the table formats the alerts it fired this month below it.
+void PrintBudget(Context& ctx, const Budget& b) {
+  PrintOne(ctx, ToJson(b), kBudgetColumns);
+  if (ctx.output() != OutputFormat::kTable && ctx.output() != OutputFormat::kWide) return;
+  if (b.alerts.empty()) {
+    ctx.Note("No alerts this month.");
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : b.alerts) {
+    rows.push_back({std::to_string(a.threshold) + "%", a.spend, a.amount, FormatTimestamp(a.fired_at)});
+  }
+  std::cout << "\nAlerts this month:\n";
+  PrintAligned({"THRESHOLD", "SPEND", "AMOUNT", "FIRED"}, std::move(rows), {0, 1, 2});
+}
+
+void AddBudgets(CLI::App& app, Context& ctx) {
+  auto* g = Group(app, "budgets",
+                  "Monthly budgets: alerts on the change feed and in the audit log as the month's cost crosses "
+                  "each threshold",
+                  "gaonctl budgets create monthly --amount 10000000 --thresholds 50,80,100");
+  struct Spec {
+    std::string id, name, amount, thresholds;
+    bool dry_run = false;
+  };
+  auto c = std::make_shared<Spec>();
+  auto* create = Command(g, "create", "Create a monthly budget in the tenant's billing currency (tenant-admin)",
+                         "gaonctl budgets create monthly --amount 10000000 --thresholds 50,80,100 --tenant "
+                         "ten_01j9z3k6x2");
+  create->add_option("name", c->name, "Budget name, unique in the tenant")->required();
+  create->add_option("--amount", c->amount, "Per month, a decimal in the billing currency: 10000000, 2500.50")
+      ->required();
+  create->add_option("--thresholds", c->thresholds, "Percentages that alert, ascending (default: 50,80,100)");
+  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  create->callback([&ctx, c] {
+    if (!IsDecimal(c->amount)) UsageError("--amount: '" + c->amount + "' is not a decimal like 10000000 or 2500.50");
+    Budget req{.name = c->name, .amount = c->amount};
+    if (!c->thresholds.empty()) req.thresholds = ParseThresholds(c->thresholds);
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(c->dry_run, "POST", "/v1/tenants/" + tid.str() + "/budgets", RequestJson(req))) return;
+    PrintBudget(ctx, Must(ctx.client().CreateBudget(tid, req)));
+  });
+
+  auto l = std::make_shared<ListFlags>();
+  auto* list = Command(g, "list", "List the tenant's budgets with the month's spend, percent used and alerts",
+                       "gaonctl budgets list --tenant ten_01j9z3k6x2");
+  AddListFlags(list, *l);
+  list->callback([&ctx, l] {
+    PrintList(ctx, Collect(ctx.client().ListBudgets(ctx.tenant(), ToListOptions(*l)), *l), kBudgetColumns);
+  });
+
+  auto get_id = std::make_shared<std::string>();
+  auto* get = Command(g, "get", "Show a budget and the alerts it fired this month",
+                      "gaonctl budgets get bud_01j9z3k6x2 --tenant ten_01j9z3k6x2");
+  get->add_option("budget", *get_id, "Budget id (bud_…)")->required();
+  get->callback([&ctx, get_id] {
+    PrintBudget(ctx, Must(ctx.client().GetBudget(ctx.tenant(), ParseId<BudgetId>(*get_id, "budget"))));
+  });
+
+  auto u = std::make_shared<Spec>();
+  auto* update = Command(g, "update", "Change a budget's name, amount or thresholds (tenant-admin)",
+                         "gaonctl budgets update bud_01j9z3k6x2 --amount 12000000 --thresholds 80,100");
+  update->add_option("budget", u->id, "Budget id (bud_…)")->required();
+  update->add_option("--name", u->name, "New name");
+  update->add_option("--amount", u->amount, "New amount per month, a decimal");
+  update->add_option("--thresholds", u->thresholds, "New percentages, ascending: 50,80,100");
+  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  update->callback([&ctx, u] {
+    const BudgetId bid = ParseId<BudgetId>(u->id, "budget");
+    BudgetPatch patch;
+    if (!u->name.empty()) patch.name = u->name;
+    if (!u->amount.empty()) {
+      if (!IsDecimal(u->amount)) UsageError("--amount: '" + u->amount + "' is not a decimal like 10000000 or 2500.50");
+      patch.amount = u->amount;
+    }
+    if (!u->thresholds.empty()) patch.thresholds = ParseThresholds(u->thresholds);
+    if (!patch.name && !patch.amount && !patch.thresholds) {
+      UsageError("nothing to change: give --name, --amount or --thresholds");
+    }
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str() + "/budgets/" + bid.str(), RequestJson(patch))) {
+      return;
+    }
+    PrintBudget(ctx, Must(ctx.client().UpdateBudget(tid, bid, patch)));
+  });
+
+  auto del_id = std::make_shared<std::string>();
+  auto* del = Command(g, "delete", "Delete a budget and its alerts (tenant-admin); asks unless --yes",
+                      "gaonctl budgets delete bud_01j9z3k6x2 --yes");
+  del->add_option("budget", *del_id, "Budget id (bud_…)")->required();
+  del->callback([&ctx, del_id] {
+    const BudgetId bid = ParseId<BudgetId>(*del_id, "budget");
+    const TenantId tid = ctx.tenant();
+    ctx.Confirm("Delete budget " + bid.str() + "?");
+    Must(ctx.client().DeleteBudget(tid, bid));
+    if (ctx.output() == OutputFormat::kName) std::cout << bid.str() << "\n";
+    ctx.Note("Deleted budget " + bid.str() + ".");
+  });
+}
+
 }  // namespace
 
 void AddBillingCommands(CLI::App& app, Context& ctx) {
@@ -720,6 +984,8 @@ void AddBillingCommands(CLI::App& app, Context& ctx) {
   AddUsageEvents(app, ctx);
   AddCredits(app, ctx);
   AddBillingMode(app, ctx);
+  AddBillingExport(app, ctx);
+  AddBudgets(app, ctx);
 }
 
 }  // namespace gaon::cli

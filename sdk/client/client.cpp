@@ -83,6 +83,12 @@ std::string ClientImpl::Target(const Call& call) const {
 }
 
 StatusOr<internal::HttpResponse> ClientImpl::Execute(const Call& call) const {
+  return ExecuteWith(call, [this](const internal::HttpRequest& req, internal::Deadline deadline) {
+    return transport_->Send(req, deadline);
+  });
+}
+
+StatusOr<internal::HttpResponse> ClientImpl::ExecuteWith(const Call& call, const Attempt& send) const {
   const auto deadline = Clock::now() + options_.request_timeout;
   internal::HttpRequest req;
   req.method = call.method;
@@ -108,7 +114,7 @@ StatusOr<internal::HttpResponse> ClientImpl::Execute(const Call& call) const {
     const std::string attempt_id = attempt == 1 ? request_id : request_id + "." + std::to_string(attempt);
     req.headers.back().second = attempt_id;
     const auto started = Clock::now();
-    StatusOr<internal::HttpResponse> r = transport_->Send(req, deadline);
+    StatusOr<internal::HttpResponse> r = send(req, deadline);
 
     internal::AttemptOutcome outcome;
     std::string problem_code;

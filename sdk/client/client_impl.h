@@ -5,6 +5,7 @@
 // Thread-safety: immutable after construction; every member is safe to call concurrently.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ class ClientImpl {
   // deadline (now + request_timeout) would pass; returns the last answer, whatever its HTTP
   // status, or the last transport error (with the request id that was sent).
   StatusOr<internal::HttpResponse> Execute(const Call& call) const;
+  // One attempt: sends the request, whose headers are complete, before the deadline.
+  using Attempt =
+      std::function<StatusOr<internal::HttpResponse>(const internal::HttpRequest&, internal::Deadline)>;
+  // Execute with `attempt` in place of Transport::Send (a streamed read); an attempt that
+  // should not be repeated returns an error that is not transient.
+  StatusOr<internal::HttpResponse> ExecuteWith(const Call& call, const Attempt& attempt) const;
   // Execute, with any non-2xx answer turned into its Status.
   StatusOr<internal::HttpResponse> Do(const Call& call) const;
 

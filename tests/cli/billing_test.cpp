@@ -1,14 +1,17 @@
 // End-to-end: the real gaonctl binary against a real gaond for billing — prices, discounts,
 // usage, the draft and issued invoices (finalize, pay, void), usage events, credits and the
-// billing mode in every output format, and the exit codes of their errors. Usage records are written with the schema owner's SQL so the draft is the worked
-// example of docs/billing.md.
+// billing mode, exports written to files and stdout, and budgets, in every output format, and
+// the exit codes of their errors. Usage records are written with the schema owner's SQL so the
+// draft is the worked example of docs/billing.md.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 
 #include "gaon/time.h"
 #include "tests/cli/cli_support.h"
+#include "tests/sdk/faulty_proxy.h"
 #include "tests/support/gaond_process.h"
 
 namespace gaon::test {
@@ -82,6 +85,19 @@ std::string TokenEvent(const std::string& tenant, const std::string& id, const s
   return (tenant.empty() ? std::string("{") : R"({"tenant_id":")" + tenant + R"(",)") + R"("event_id":")" + id +
          R"(","meter":"tokens-input","quantity":")" + quantity + R"(","time":")" + time +
          R"(","attributes":{"model":"qwen2.5-7b-instruct"}})";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// A finished record of `gpus` H100s in [start, end) (RFC 3339).
+void InsertRecord(TestCloud& c, const std::string& tenant, const std::string& id, int gpus, const std::string& start,
+                  const std::string& end) {
+  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+         "started_at, ended_at) VALUES ('" + tenant + "', 'instance', '" + id + "', 1, 'gpu.x', 'h100-80gb-sxm', " +
+             std::to_string(gpus) + ", '" + start + "', '" + end + "')");
 }
 
 }  // namespace
@@ -546,6 +562,165 @@ TEST_CASE("gaonctl grants credit, shows the balance and sets a tenant's billing 
   CHECK(json::serialize(json_mode.Json()) == R"({"mode":"postpaid"})");
 }
 
+TEST_CASE("gaonctl billing export writes exactly what the API sends, to a file only once complete, or to stdout",
+          "[cli][e2e][billing][exports]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("exporter", "KR", "KRW");
+  const std::string key = c->CreateKey(t, "billing-viewer");
+  Gaonctl viewer(c->address(), key);
+  for (int day = 1; day <= 9; ++day) {
+    const std::string d = "2026-10-0" + std::to_string(day);
+    InsertRecord(*c, t, "inst_" + std::to_string(day), day % 3 + 1, d + "T08:00:00Z", d + "T19:45:30Z");
+  }
+  const std::string dir = MakeTempDir("cli-export");
+  auto api = [&](const std::string& query) {
+    const auto r = c->Call("GET", "/v1/tenants/" + t + "/exports?" + query, key);
+    REQUIRE(r.status == 200);
+    return r.body;
+  };
+
+  for (const std::string format : {"csv", "jsonl", "focus"}) {
+    const std::string file = dir + "/october." + format;
+    auto r = viewer({"billing", "export", "--period", "2026-10", "--format", format, "-f", file});
+    EXPECT_EXIT(r, 0);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("Wrote " + file + " (") != std::string::npos);
+    CHECK(ReadFile(file) == api("period=2026-10&format=" + format));
+    CHECK_FALSE(std::filesystem::exists(file + ".tmp"));
+  }
+  const std::string focus = ReadFile(dir + "/october.focus");
+  CHECK(focus.rfind("AvailabilityZone,BilledCost,", 0) == 0);
+  CHECK(std::count(focus.begin(), focus.end(), '\n') >= 10);
+
+  // gzip: the server's bytes, which gunzip to the plain file.
+  const std::string gz = dir + "/october.csv.gz";
+  auto zipped =
+      viewer({"billing", "export", "--period", "2026-10", "--format", "focus", "--gzip", "-f", gz, "-o", "name"});
+  EXPECT_EXIT(zipped, 0);
+  CHECK(zipped.out == gz + "\n");
+  CHECK(ReadFile(gz) == api("period=2026-10&format=focus&compression=gzip"));
+  REQUIRE(std::system(("gzip -dc < " + gz + " > " + dir + "/gunzipped").c_str()) == 0);
+  CHECK(ReadFile(dir + "/gunzipped") == focus);
+
+  // stdout, and every tenant at once for operators.
+  auto out = viewer({"billing", "export", "--period", "2026-10", "--format", "jsonl", "-f", "-"});
+  EXPECT_EXIT(out, 0);
+  CHECK(out.out == api("period=2026-10&format=jsonl"));
+  Gaonctl op(c->address(), c->operator_key());
+  auto all = op({"billing", "export", "--period", "2026-10", "--all-tenants", "-f", "-"});
+  EXPECT_EXIT(all, 0);
+  CHECK(all.out == c->Op("GET", "/v1/admin/exports?period=2026-10&format=csv").body);
+  CHECK(all.out.find(t) != std::string::npos);
+
+  // Errors: usage (2) before anything is sent, then the server's.
+  const std::string never = dir + "/never.csv";
+  EXPECT_EXIT(viewer({"billing", "export", "--period", "2026-10", "--format", "xml", "-f", never}), 2);
+  EXPECT_EXIT(viewer({"billing", "export", "--period", "2026-13", "-f", never}), 2);
+  EXPECT_EXIT(viewer({"billing", "export", "--period", "2026-10", "-f", dir + "/no/such/dir/x.csv"}), 2);
+  const std::string other = c->CreateTenant("other", "KR", "KRW");
+  auto stranger = viewer({"billing", "export", "--period", "2026-10", "--tenant", other, "-f", never});
+  EXPECT_EXIT(stranger, 3);
+  EXPECT_EXIT(viewer({"billing", "export", "--period", "2026-10", "--all-tenants", "-f", never}), 5);
+  EXPECT_EXIT(Gaonctl(c->address(), c->CreateKey(t, "tenant-member"))({"billing", "export", "-f", never}), 5);
+  CHECK_FALSE(std::filesystem::exists(never));
+  CHECK_FALSE(std::filesystem::exists(never + ".tmp"));
+
+  // A transfer cut half-way fails and leaves no file, neither the name asked for nor its .tmp.
+  FaultyProxy proxy(c->address());
+  proxy.CutAnswersAfter(2000);
+  const std::string cut_file = dir + "/cut.csv";
+  std::filesystem::copy_file(dir + "/october.csv", cut_file);  // an older download stays as it was
+  const std::string before = ReadFile(cut_file);
+  auto cut =
+      Gaonctl(proxy.address(), key)({"billing", "export", "--period", "2026-10", "--format", "focus", "-f", cut_file});
+  EXPECT_EXIT(cut, 1);
+  CHECK(cut.err.find("export_incomplete") != std::string::npos);
+  CHECK(ReadFile(cut_file) == before);
+  CHECK_FALSE(std::filesystem::exists(cut_file + ".tmp"));
+  auto cut_stdout = Gaonctl(proxy.address(), key)({"billing", "export", "--period", "2026-10", "-f", "-"});
+  EXPECT_EXIT(cut_stdout, 1);
+  CHECK(cut_stdout.out.size() < api("period=2026-10&format=csv").size());
+}
+
+TEST_CASE("gaonctl creates, lists, shows, updates and deletes budgets with their spend and alerts",
+          "[cli][e2e][billing][budgets]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("budgeted", "KR", "KRW");
+  Gaonctl admin(c->address(), c->CreateKey(t, "tenant-admin"));
+  Gaonctl viewer(c->address(), c->CreateKey(t, "billing-viewer"));
+  // One H100 for the minute before last: 70 KRW this month (unless the month began since).
+  const Timestamp now = Now();
+  InsertRecord(*c, t, "inst_1", 1, FormatTimestamp(now - std::chrono::minutes(2)),
+               FormatTimestamp(now - std::chrono::minutes(1)));
+
+  auto dry = admin({"budgets", "create", "monthly", "--amount", "10000", "--dry-run"});
+  EXPECT_EXIT(dry, 0);
+  CHECK(dry.err.find("POST /v1/tenants/" + t + "/budgets") != std::string::npos);
+  CHECK(viewer({"budgets", "list", "-o", "name"}).out.empty());  // the dry run sent nothing
+
+  auto created = admin({"budgets", "create", "monthly", "--amount", "10000"});
+  EXPECT_EXIT(created, 0);
+  CHECK(created.out.rfind("ID", 0) == 0);
+  CHECK(LineStarting(created.out, "bud_").find(" monthly 10000 70 0.70% KRW 50%,80%,100% ") != std::string::npos);
+  CHECK(created.err.find("No alerts this month.") != std::string::npos);
+  auto team = admin({"budgets", "create", "team", "--amount", "500", "--thresholds", "80,100", "-o", "json"});
+  EXPECT_EXIT(team, 0);
+  const std::string team_id = S(team.Json().at("id"));
+  CHECK(S(team.Json().at("percent_used")) == "14.00");
+  CHECK(team.Json().at("thresholds") == json::parse("[80,100]"));
+
+  auto list = viewer({"budgets", "list"});
+  EXPECT_EXIT(list, 0);
+  CHECK(list.out.find("SPEND") != std::string::npos);
+  CHECK(list.out.find("USED") != std::string::npos);
+  CHECK(list.out.find("ALERTS") != std::string::npos);
+  CHECK(LineStarting(list.out, team_id).find(" team 500 70 14.00% KRW 80%,100% ") != std::string::npos);
+  auto ids = viewer({"budgets", "list", "--page-size", "1", "-o", "name"});
+  EXPECT_EXIT(ids, 0);
+  CHECK(Lines(ids.out).size() == 2);
+  auto yaml = viewer({"budgets", "get", team_id, "-o", "yaml"});
+  EXPECT_EXIT(yaml, 0);
+  CHECK(yaml.out.find("amount: \"500\"") != std::string::npos);  // a string, never a float
+  CHECK(viewer({"budgets", "get", team_id, "-o", "name"}).out == team_id + "\n");
+
+  auto updated = admin({"budgets", "update", team_id, "--amount", "700", "--thresholds", "90"});
+  EXPECT_EXIT(updated, 0);
+  CHECK(LineStarting(updated.out, team_id).find(" team 700 70 10.00% KRW 90% ") != std::string::npos);
+  auto udry = admin({"budgets", "update", team_id, "--name", "x", "--dry-run"});
+  EXPECT_EXIT(udry, 0);
+  CHECK(udry.err.find("PATCH /v1/tenants/" + t + "/budgets/" + team_id) != std::string::npos);
+
+  // Errors and their exit codes.
+  auto taken = admin({"budgets", "create", "monthly", "--amount", "5"});
+  EXPECT_EXIT(taken, 4);
+  CHECK(taken.err.find("budget_name_taken") != std::string::npos);
+  EXPECT_EXIT(admin({"budgets", "update", team_id, "--name", "monthly"}), 4);
+  auto precise = admin({"budgets", "create", "spare", "--amount", "10.5"});  // KRW has no minor unit
+  EXPECT_EXIT(precise, 1);
+  CHECK(precise.err.find("validation_failed") != std::string::npos);
+  EXPECT_EXIT(admin({"budgets", "create", "spare", "--amount", "100", "--thresholds", "80,50"}), 1);
+  EXPECT_EXIT(admin({"budgets", "create", "spare", "--amount", "ten"}), 2);
+  EXPECT_EXIT(admin({"budgets", "create", "spare", "--amount", "100", "--thresholds", "50%"}), 2);
+  EXPECT_EXIT(admin({"budgets", "create", "--amount", "100"}), 2);
+  EXPECT_EXIT(admin({"budgets", "update", team_id}), 2);
+  EXPECT_EXIT(admin({"budgets", "get", "monthly"}), 2);  // a name is not an id
+  EXPECT_EXIT(admin({"budgets", "get", "bud_01m8gaawhzspb62gvga6ktj7ay"}), 3);
+  EXPECT_EXIT(viewer({"budgets", "create", "v", "--amount", "5"}), 5);
+  Gaonctl stranger(c->address(), c->CreateKey(c->CreateTenant("other"), "tenant-admin"));
+  EXPECT_EXIT(stranger({"budgets", "get", team_id, "--tenant", t}), 3);
+
+  // Delete asks first; without a terminal it needs --yes.
+  auto unconfirmed = admin({"budgets", "delete", team_id});
+  EXPECT_EXIT(unconfirmed, 2);
+  CHECK(unconfirmed.err.find("--yes") != std::string::npos);
+  auto deleted = admin({"budgets", "delete", team_id, "--yes"});
+  EXPECT_EXIT(deleted, 0);
+  CHECK(deleted.err.find("Deleted budget " + team_id) != std::string::npos);
+  EXPECT_EXIT(viewer({"budgets", "get", team_id}), 3);
+  EXPECT_EXIT(admin({"budgets", "delete", team_id, "--yes"}), 3);
+  CHECK(Lines(viewer({"budgets", "list", "-o", "name"}).out).size() == 1);
+}
+
 TEST_CASE("every billing command has --help with an example", "[cli][billing][help]") {
   for (const std::vector<std::string>& cmd : {std::vector<std::string>{"prices"},
                                               {"prices", "list"},
@@ -566,7 +741,15 @@ TEST_CASE("every billing command has --help with an example", "[cli][billing][he
                                               {"credits"},
                                               {"credits", "get"},
                                               {"credits", "grant"},
-                                              {"tenants", "billing-mode"}}) {
+                                              {"tenants", "billing-mode"},
+                                              {"billing"},
+                                              {"billing", "export"},
+                                              {"budgets"},
+                                              {"budgets", "create"},
+                                              {"budgets", "list"},
+                                              {"budgets", "get"},
+                                              {"budgets", "update"},
+                                              {"budgets", "delete"}}) {
     auto args = cmd;
     args.push_back("--help");
     auto r = RunCli(args);
@@ -587,6 +770,9 @@ TEST_CASE("every billing command has --help with an example", "[cli][billing][he
   CHECK(bash.out.find("[\"_ tenants billing-mode\"]") != std::string::npos);
   CHECK(bash.out.find("|pay|void|billing-mode)$") != std::string::npos);  // they complete ids
   CHECK(bash.out.find("^(discounts|credits)$") != std::string::npos);     // `credits get` takes none
+  CHECK(bash.out.find("--format) COMPREPLY=($(compgen -W 'csv jsonl focus'") != std::string::npos);
+  CHECK(bash.out.find("--period --format --gzip --all-tenants --file -f ") != std::string::npos);
+  CHECK(bash.out.find("[\"_ budgets\"]=\"create list get update delete ") != std::string::npos);
 }
 
 }  // namespace gaon::test

@@ -61,7 +61,7 @@ TEST_CASE("every gaonctl command has --help with an example", "[cli][help]") {
   }
   for (const char* g : {"tenants", "quotas", "quota-requests", "users", "members", "memberships", "api-keys", "ssh-keys",
                         "regions", "instance-types", "images", "instances", "audit-events", "nodes", "sim", "api",
-                        "login", "config", "completion"}) {
+                        "login", "config", "completion", "billing", "budgets"}) {
     CHECK(groups.count(g) == 1);
   }
   auto root = RunCli({"--help"});

@@ -1,13 +1,17 @@
 // End-to-end through the SDK: billing — prices (operators), discounts, usage so far, the live
 // draft invoice, issued invoices (finalize, pay, void), usage events, credit grants and the
-// billing mode, with their errors, against a real gaond. Usage records are
-// written with the schema owner's SQL so the draft is deterministic (the worked example of
-// docs/billing.md).
+// billing mode, exports streamed to a sink, and budgets, with their errors, against a real
+// gaond. Usage records are written with the schema owner's SQL so the draft is deterministic
+// (the worked example of docs/billing.md).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
 #include <regex>
 
+#include "tests/sdk/faulty_proxy.h"
 #include "tests/sdk/sdk_support.h"
+#include "tests/support/gaond_process.h"
 
 using namespace gaon;
 using namespace gaon::test;
@@ -40,6 +44,27 @@ TenantId WorkedExampleTenant(TestCloud& c) {
   d.percent = {{"gpu-hour.h100-80gb-sxm", "25"}};
   Ok(OperatorClient(c).SetDiscounts(Tid(tid), d));
   return Tid(tid);
+}
+
+// A finished record of `gpus` H100s in [start, end) (RFC 3339).
+void InsertRecord(TestCloud& c, const std::string& tenant, const std::string& id, int gpus, const std::string& start,
+                  const std::string& end) {
+  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
+         "started_at, ended_at) VALUES ('" + tenant + "', 'instance', '" + id + "', 1, 'gpu.x', 'h100-80gb-sxm', " +
+             std::to_string(gpus) + ", '" + start + "', '" + end + "')");
+}
+
+// `bytes` gunzipped by gzip(1).
+std::string Gunzip(const std::string& bytes) {
+  const std::string path = MakeTempDir("sdk-export") + "/export.gz";
+  std::ofstream(path, std::ios::binary) << bytes;
+  std::FILE* p = ::popen(("gzip -dc < " + path).c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  REQUIRE(::pclose(p) == 0);
+  return out;
 }
 
 }  // namespace
@@ -492,4 +517,171 @@ TEST_CASE("operators grant credit and set the billing mode; billing roles read t
   CHECK(admin.SetBillingMode(t, "postpaid").status().code() == StatusCode::kPermissionDenied);
   CHECK(Ok(op.SetBillingMode(t, "postpaid")).mode == "postpaid");
   CHECK(Ok(viewer.GetCredits(t)).billing_mode == "postpaid");
+}
+
+TEST_CASE("exports stream to the sink exactly what the API sends, in every format and gzipped; a broken transfer fails",
+          "[sdk][e2e][billing][exports]") {
+  auto c = TestCloud::Start();
+  const std::string tid = c->CreateTenant("exporter", "KR", "KRW");
+  const TenantId t = Tid(tid);
+  const std::string key = c->CreateKey(tid, "billing-viewer");
+  const Client viewer = SdkClient(c->address(), key);
+  for (int day = 1; day <= 9; ++day) {
+    const std::string d = "2026-10-0" + std::to_string(day);
+    InsertRecord(*c, tid, "inst_" + std::to_string(day), day % 3 + 1, d + "T08:00:00Z", d + "T19:45:30Z");
+  }
+  auto export_to_string = [](const Client& client, const TenantId& tenant, const ExportQuery& q, std::string* out) {
+    return client.ExportBilling(tenant, q, [out](std::string_view piece) {
+      out->append(piece);
+      return true;
+    });
+  };
+
+  for (const std::string format : {"csv", "jsonl", "focus"}) {
+    const ExportQuery q{.period = "2026-10", .format = format};
+    std::string got;
+    const ExportResult r = Ok(export_to_string(viewer, t, q, &got));
+    const auto raw = c->Call("GET", "/v1/tenants/" + tid + "/exports?period=2026-10&format=" + format, key);
+    REQUIRE(raw.status == 200);
+    CHECK(got == raw.body);
+    CHECK(r.bytes == static_cast<std::int64_t>(got.size()));
+    CHECK(r.filename == "gaon-" + tid + "-2026-10-" + format + (format == "jsonl" ? ".jsonl" : ".csv"));
+    CHECK(r.content_type == *raw.Header("Content-Type"));
+  }
+  std::string focus;
+  Ok(export_to_string(viewer, t, {.period = "2026-10", .format = "focus"}, &focus));
+  CHECK(focus.rfind("AvailabilityZone,BilledCost,", 0) == 0);
+  CHECK(std::count(focus.begin(), focus.end(), '\n') >= 10);  // the header, nine days of usage, the tax
+
+  // gzip: the server's bytes, which decompress to the plain export.
+  std::string zipped;
+  const ExportResult gz =
+      Ok(export_to_string(viewer, t, {.period = "2026-10", .format = "focus", .gzip = true}, &zipped));
+  CHECK(gz.content_type == "application/gzip");
+  CHECK(gz.filename == "gaon-" + tid + "-2026-10-focus.csv.gz");
+  CHECK(zipped ==
+        c->Call("GET", "/v1/tenants/" + tid + "/exports?period=2026-10&format=focus&compression=gzip", key).body);
+  CHECK(Gunzip(zipped) == focus);
+
+  // Operators export every tenant at once.
+  const std::string other = c->CreateTenant("another", "KR", "USD");
+  InsertRecord(*c, other, "inst_x", 8, "2026-10-12T08:00:00Z", "2026-10-12T09:17:41Z");
+  std::string all;
+  const ExportResult every = Ok(OperatorClient(*c).ExportBillingAllTenants(
+      {.period = "2026-10", .format = "csv"}, [&all](std::string_view piece) {
+        all.append(piece);
+        return true;
+      }));
+  CHECK(every.filename == "gaon-all-2026-10-csv.csv");
+  CHECK(all == c->Op("GET", "/v1/admin/exports?period=2026-10&format=csv").body);
+  CHECK(all.find(tid) != std::string::npos);
+  CHECK(all.find(other) != std::string::npos);
+
+  // Errors come before any byte reaches the sink.
+  int pieces = 0;
+  auto count = [&pieces](std::string_view) { return ++pieces, true; };
+  const Status bad_format = viewer.ExportBilling(t, {.period = "2026-10", .format = "xml"}, count).status();
+  CHECK(bad_format.reason() == "validation_failed");
+  CHECK(bad_format.http_status() == 400);
+  REQUIRE(bad_format.violations().size() == 1);
+  CHECK(bad_format.violations()[0].field == "format");
+  CHECK(viewer.ExportBilling(t, {.period = "2026-13"}, count).status().http_status() == 400);
+  CHECK(viewer.ExportBilling(Tid(other), {.period = "2026-10"}, count).status().code() == StatusCode::kNotFound);
+  CHECK(viewer.ExportBillingAllTenants({.period = "2026-10"}, count).status().code() ==
+        StatusCode::kPermissionDenied);
+  const Client member = SdkClient(c->address(), c->CreateKey(tid, "tenant-member"));
+  CHECK(member.ExportBilling(t, {.period = "2026-10"}, count).status().code() == StatusCode::kPermissionDenied);
+  CHECK(pieces == 0);
+
+  // A sink may stop the transfer.
+  const Status stopped =
+      viewer.ExportBilling(t, {.period = "2026-10"}, [](std::string_view) { return false; }).status();
+  CHECK(stopped.code() == StatusCode::kCancelled);
+  CHECK(stopped.reason() == "export_cancelled");
+
+  // A transfer the network cuts half-way is an error, not a short file, and is not retried.
+  FaultyProxy proxy(c->address());
+  proxy.CutAnswersAfter(2000);
+  int attempts = 0;
+  const Client cut = SdkClient(proxy.address(), key, [&attempts](ClientOptions& o) {
+    o.on_attempt = [&attempts](const AttemptInfo&) { ++attempts; };
+  });
+  std::string part;
+  const Status broken = export_to_string(cut, t, {.period = "2026-10", .format = "focus"}, &part).status();
+  INFO(broken.ToString());
+  CHECK(broken.code() == StatusCode::kUnavailable);
+  CHECK(broken.reason() == "export_incomplete");
+  CHECK_FALSE(part.empty());
+  CHECK(part.size() < focus.size());
+  CHECK(focus.rfind(part, 0) == 0);  // what came was the file's beginning
+  const auto& extras = broken.extras();
+  CHECK(std::any_of(extras.begin(), extras.end(), [&part](const auto& e) {
+    return e.first == "bytes" && e.second == std::to_string(part.size());
+  }));
+  CHECK(attempts == 1);
+  CHECK(proxy.connections() == 1);
+}
+
+TEST_CASE("tenant admins create, list, update and delete budgets; billing viewers read them with the month's spend",
+          "[sdk][e2e][billing][budgets]") {
+  auto c = TestCloud::Start();
+  const std::string tid = c->CreateTenant("budgeted", "KR", "KRW");
+  const TenantId t = Tid(tid);
+  const Client admin = SdkClient(c->address(), c->CreateKey(tid, "tenant-admin"));
+  const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
+  // One H100 for the minute before last: 70 KRW this month (unless the month began since).
+  const Timestamp now = Now();
+  InsertRecord(*c, tid, "inst_1", 1, FormatTimestamp(now - std::chrono::minutes(2)),
+               FormatTimestamp(now - std::chrono::minutes(1)));
+
+  const Budget monthly = Ok(admin.CreateBudget(t, Budget{.name = "monthly", .amount = "10000"}));
+  REQUIRE(monthly.id.has_value());
+  CHECK(monthly.thresholds == std::vector<int>{50, 80, 100});
+  CHECK(monthly.currency == "KRW");
+  CHECK(monthly.spend == "70");
+  CHECK(monthly.percent_used == "0.70");
+  CHECK(monthly.alerts.empty());
+  CHECK(monthly.created_at.has_value());
+  const Budget team = Ok(admin.CreateBudget(t, Budget{.name = "team", .amount = "500", .thresholds = {80, 100}}));
+  CHECK(team.thresholds == std::vector<int>{80, 100});
+  CHECK(team.percent_used == "14.00");
+
+  std::vector<std::string> names;
+  for (const auto& b : viewer.ListBudgets(t, ListOptions{.page_size = 1})) names.push_back(Ok(b).name);
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"monthly", "team"});
+  CHECK(Ok(viewer.GetBudget(t, *monthly.id)).amount == "10000");
+
+  const Budget updated =
+      Ok(admin.UpdateBudget(t, *team.id, BudgetPatch{.amount = "700", .thresholds = std::vector<int>{90}}));
+  CHECK(updated.name == "team");
+  CHECK(updated.amount == "700");
+  CHECK(updated.thresholds == std::vector<int>{90});
+  CHECK(updated.percent_used == "10.00");
+
+  // Errors.
+  const Status taken = admin.CreateBudget(t, Budget{.name = "monthly", .amount = "5"}).status();
+  CHECK(taken.code() == StatusCode::kAlreadyExists);
+  CHECK(taken.reason() == "budget_name_taken");
+  CHECK(taken.http_status() == 409);
+  CHECK(admin.UpdateBudget(t, *team.id, BudgetPatch{.name = "monthly"}).status().reason() == "budget_name_taken");
+  const Status invalid =
+      admin.CreateBudget(t, Budget{.name = "spare", .amount = "10.5", .thresholds = {80, 50}}).status();
+  CHECK(invalid.reason() == "validation_failed");
+  CHECK(invalid.http_status() == 400);
+  std::vector<std::string> fields;
+  for (const auto& v : invalid.violations()) fields.push_back(v.field);
+  std::sort(fields.begin(), fields.end());
+  CHECK(fields == std::vector<std::string>{"amount", "thresholds"});  // KRW has no minor unit; not ascending
+  CHECK(viewer.CreateBudget(t, Budget{.name = "v", .amount = "5"}).status().code() == StatusCode::kPermissionDenied);
+  CHECK(viewer.DeleteBudget(t, *team.id).code() == StatusCode::kPermissionDenied);
+  const std::string other = c->CreateTenant("other", "KR", "KRW");
+  const Client stranger = SdkClient(c->address(), c->CreateKey(other, "tenant-admin"));
+  CHECK(stranger.GetBudget(Tid(other), *monthly.id).status().code() == StatusCode::kNotFound);
+  CHECK(stranger.GetBudget(t, *monthly.id).status().code() == StatusCode::kNotFound);
+
+  Ok(admin.DeleteBudget(t, *team.id));
+  CHECK(viewer.GetBudget(t, *team.id).status().code() == StatusCode::kNotFound);
+  CHECK(admin.DeleteBudget(t, *team.id).code() == StatusCode::kNotFound);
+  CHECK(Ok(CollectAll(viewer.ListBudgets(t))).size() == 1);
 }

@@ -2,20 +2,15 @@
 // create (after it committed, before its answer arrived), and a rate-limited route. Either
 // way the create happens exactly once. Also: connections are reused (keep-alive pool).
 //
-// Between the client and gaond sits FaultyProxy, a plain TCP relay on loopback that can lose
-// one answer: it is the network failing, not a mock of the server.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// Between the client and gaond sits FaultyProxy (faulty_proxy.h), a plain TCP relay on loopback
+// that can lose one answer: it is the network failing, not a mock of the server.
 #include <atomic>
 #include <csignal>
 #include <functional>
 #include <mutex>
 #include <thread>
 
+#include "tests/sdk/faulty_proxy.h"
 #include "tests/sdk/sdk_support.h"
 #include "tests/support/gaond_process.h"
 
@@ -23,119 +18,6 @@ using namespace gaon;
 using namespace gaon::test;
 
 namespace {
-
-int Listen(int* port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 64) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
-  return fd;
-}
-
-int Connect(const std::string& address) {
-  const auto colon = address.rfind(':');
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
-  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &a.sin_addr);
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Relays loopback TCP connections to `upstream`. When armed, the first answer bytes that come
-// back are not relayed: `on_lose` runs, then the client's connection is closed.
-class FaultyProxy {
- public:
-  explicit FaultyProxy(std::string upstream) : upstream_(std::move(upstream)) {
-    listener_ = Listen(&port_);
-    acceptor_ = std::thread([this] { Accept(); });
-  }
-  ~FaultyProxy() {
-    stopping_ = true;
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    acceptor_.join();
-    std::lock_guard lock(m_);
-    for (auto& t : relays_) t.join();
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  int connections() const { return connections_; }
-  void LoseNextAnswer(std::function<void()> on_lose) {
-    std::lock_guard lock(m_);
-    on_lose_ = std::move(on_lose);
-    armed_ = true;
-  }
-  bool lost() const { return lost_; }
-
- private:
-  void Accept() {
-    for (;;) {
-      const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) return;
-      ++connections_;
-      std::lock_guard lock(m_);
-      relays_.emplace_back([this, client] { Relay(client); });
-    }
-  }
-
-  void Relay(int client) {
-    const int server = Connect(upstream_);
-    if (server < 0) {  // gaond is down: the client sees its connection closed
-      ::close(client);
-      return;
-    }
-    char buf[64 * 1024];
-    for (;;) {
-      pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
-      if (::poll(p, 2, 200) < 0 || stopping_) break;
-      if (p[0].revents) {
-        const ssize_t n = ::read(client, buf, sizeof buf);
-        if (n <= 0 || ::write(server, buf, static_cast<std::size_t>(n)) != n) break;
-      }
-      if (p[1].revents) {
-        const ssize_t n = ::read(server, buf, sizeof buf);
-        if (n <= 0) break;
-        std::function<void()> lose;
-        {
-          std::lock_guard lock(m_);
-          if (armed_) {
-            armed_ = false;
-            lose = std::move(on_lose_);
-          }
-        }
-        if (lose) {
-          lose();
-          lost_ = true;
-          break;  // the answer is lost with the connection
-        }
-        if (::write(client, buf, static_cast<std::size_t>(n)) != n) break;
-      }
-    }
-    ::close(server);
-    ::close(client);
-  }
-
-  std::string upstream_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> connections_{0};
-  std::atomic<bool> lost_{false};
-  std::mutex m_;
-  bool armed_ = false;
-  std::function<void()> on_lose_;
-  std::vector<std::thread> relays_;
-  std::thread acceptor_;
-};
 
 // Records every attempt the client makes.
 struct Attempts {

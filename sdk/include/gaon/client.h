@@ -154,6 +154,24 @@ struct UsageQuery {
   std::string group_by;  // "day" | "resource"; empty: the server's default (day)
 };
 
+// What ExportBilling exports: one UTC calendar month's charges in one format.
+struct ExportQuery {
+  std::string period;          // "2026-10"; empty: the current month
+  std::string format = "csv";  // "csv" (Gaon's columns), "jsonl" or "focus" (FOCUS 1.2 as CSV)
+  bool gzip = false;           // the file gzip-compressed (application/gzip)
+};
+
+// What an export delivered, once the whole file has reached the sink.
+struct ExportResult {
+  std::string filename;      // the server's name for it: "gaon-ten_…-2026-10-focus.csv.gz"
+  std::string content_type;  // "text/csv; charset=utf-8", "application/jsonl; …" or "application/gzip"
+  std::int64_t bytes = 0;    // bytes passed to the sink
+};
+
+// Receives an export's bytes in order, piece by piece, as they arrive; returns false to stop
+// (the export then fails with Cancelled("export_cancelled")).
+using ExportSink = std::function<bool(std::string_view)>;
+
 // Filters of ListEndpointReplicas.
 struct ReplicaFilter {
   bool include_terminated = false;  // replicas already gone too (the endpoint's history)
@@ -545,6 +563,41 @@ class Client {
   // (FailedPrecondition("insufficient_credit")); nothing running stops. validation_failed for
   // another mode; NotFound for an unknown tenant.
   StatusOr<BillingMode> SetBillingMode(const TenantId& tenant, const std::string& mode) const;
+  // Streams `query.period`'s charges (tenant-admin or billing-viewer) to `sink`, in constant
+  // memory whatever the size: one row per charge — usage per resource, UTC day and GPU count,
+  // corrections, tax and the credits an invoice burnt; a period with an issued invoice
+  // exports exactly that invoice, any other its draft as of now (docs/billing.md,
+  // "Exports"). Returns once the server has sent the whole file. Only what fails before the
+  // answer starts is retried (within the retry policy and options().request_timeout); once
+  // bytes have reached the sink nothing is retried, and a transfer that breaks — the server
+  // failing mid-way ends it without its last chunk, or nothing arrives for request_timeout —
+  // fails with Unavailable("export_incomplete", extra `bytes`): what the sink got is a part
+  // of the file, never to be used as the whole (run the export again). Fails with
+  // validation_failed (400) for a malformed period or another format, NotFound for a tenant
+  // the key cannot see, PermissionDenied for other roles, Cancelled("export_cancelled") when
+  // `sink` returned false. The sink runs on the calling thread and must not call back into
+  // the client.
+  StatusOr<ExportResult> ExportBilling(const TenantId& tenant, const ExportQuery& query, const ExportSink& sink) const;
+  // Operators: the same for every tenant at once, ordered by tenant, from one consistent
+  // snapshot — exactly the tenants' exports put together.
+  StatusOr<ExportResult> ExportBillingAllTenants(const ExportQuery& query, const ExportSink& sink) const;
+  // Creates a monthly budget (tenant-admin): name, amount in the tenant's billing currency,
+  // thresholds in percent (ascending, 1–1000; default 50, 80, 100). When the month's cost so
+  // far (after discounts, before tax and credits) crosses a threshold, the controllers record
+  // an alert once that month: a budget_alert change on the feed and an audit entry. Fails with
+  // AlreadyExists("budget_name_taken"), or validation_failed (an amount that is not positive or
+  // has more decimals than the currency's minor units, bad thresholds, a bad name).
+  StatusOr<Budget> CreateBudget(const TenantId& tenant, const Budget& budget) const;
+  // The tenant's budgets with their spend, percent used and this month's alerts
+  // (tenant-admin or billing-viewer).
+  ListRange<Budget> ListBudgets(const TenantId& tenant, ListOptions list = {}) const;
+  // NotFound when the tenant has no such budget.
+  StatusOr<Budget> GetBudget(const TenantId& tenant, const BudgetId& budget) const;
+  // Changes the fields given (tenant-admin); a lower amount or threshold may fire alerts at
+  // the controllers' next pass. Errors as CreateBudget, and NotFound.
+  StatusOr<Budget> UpdateBudget(const TenantId& tenant, const BudgetId& budget, const BudgetPatch& patch) const;
+  // Deletes the budget and its alerts (tenant-admin); NotFound when it is not there.
+  Status DeleteBudget(const TenantId& tenant, const BudgetId& budget) const;
 
   // ------------------------------------------------------------ the fleet (operators)
   // Nodes are named by their host name. Every call needs a platform-admin key
