@@ -107,13 +107,16 @@ $$;
 -- rounded once, half away from zero — given out by largest remainder: every item gets its
 -- amount rounded down to the minor unit, and the units left over go one each to the items
 -- with the largest remainders (ties: earlier day, then resource). The items of a line
--- therefore add up to the line exactly, and an export adds up to its invoice.
+-- therefore add up to the line exactly, and an export adds up to its invoice. Each item also
+-- names its resource as it is now (name, zone, labels, model): finalization keeps that
+-- snapshot, so an invoice's export never needs to look the resources up again.
 CREATE FUNCTION gaon_invoice_items(p_tenant text, p_start timestamptz, p_end timestamptz, p_now timestamptz,
                                    p_minor integer)
   RETURNS TABLE (charge_class text, line_period_start timestamptz, line_period_end timestamptz, sku text,
                  unit text, unit_price numeric, discount_percent numeric, charge_period_start timestamptz,
                  charge_period_end timestamptz, resource_kind text, resource_id text, gpu_count integer,
-                 quantity numeric, list_amount numeric, amount_unrounded numeric, amount numeric)
+                 quantity numeric, list_amount numeric, amount_unrounded numeric, amount numeric,
+                 resource_name text, zone text, labels jsonb, model text)
   LANGUAGE sql STABLE
   AS $$
   WITH r AS (
@@ -142,8 +145,12 @@ CREATE FUNCTION gaon_invoice_items(p_tenant text, p_start timestamptz, p_end tim
                   AS rank_
     FROM f)
   SELECT a.cc, a.lps, a.lpe, a.sku, a.unit, a.unit_price, a.discount_percent, a.cs, a.ce, a.rkind, a.rid, a.gpu_count,
-         a.q, a.l, a.u, round((a.fl + CASE WHEN a.rank_ <= a.left_over THEN 1 ELSE 0 END) / 10::numeric ^ p_minor, p_minor)
+         a.q, a.l, a.u, round((a.fl + CASE WHEN a.rank_ <= a.left_over THEN 1 ELSE 0 END) / 10::numeric ^ p_minor, p_minor),
+         coalesce(ins.name, ep.name), coalesce(ins.zone_id, ins.requested_zone_id), coalesce(ins.labels, ep.labels),
+         CASE WHEN a.sku LIKE 'tokens-%' THEN substr(a.sku, strpos(a.sku, '.') + 1) ELSE ep.spec->>'model' END
   FROM a
+  LEFT JOIN instances ins ON a.rkind = 'instance' AND ins.tenant_id = p_tenant AND ins.instance_id = a.rid
+  LEFT JOIN endpoints ep ON a.rkind = 'endpoint' AND ep.tenant_id = p_tenant AND ep.endpoint_id = a.rid
 $$;
 
 -- The lines: the items grouped (replaces 0009's function; same columns).
@@ -161,11 +168,18 @@ CREATE OR REPLACE FUNCTION gaon_invoice_lines(p_tenant text, p_start timestamptz
 $$;
 
 -- ---------------------------------------------------------------- stored items
+-- The line's key is repeated in each item (charge class, SKU, unit, price, discount) so that
+-- an export reads items alone, in primary-key order.
 CREATE TABLE invoice_items (
   tenant_id           text NOT NULL,
   invoice_id          text NOT NULL,
   line_no             integer NOT NULL,
   item_no             integer NOT NULL,
+  charge_class        text,
+  sku                 text NOT NULL,
+  unit                text NOT NULL,
+  unit_price          numeric NOT NULL,
+  discount_percent    numeric NOT NULL,
   charge_period_start timestamptz NOT NULL,
   charge_period_end   timestamptz NOT NULL,
   resource_kind       text,
@@ -175,6 +189,10 @@ CREATE TABLE invoice_items (
   list_amount         numeric NOT NULL,
   amount_unrounded    numeric NOT NULL,
   amount              numeric NOT NULL,
+  resource_name       text,
+  zone                text,
+  labels              jsonb,
+  model               text,
   PRIMARY KEY (tenant_id, invoice_id, line_no, item_no),
   FOREIGN KEY (tenant_id, invoice_id, line_no) REFERENCES invoice_lines
 );
@@ -188,64 +206,98 @@ CREATE TRIGGER invoice_items_guard BEFORE UPDATE OR DELETE ON invoice_items
 ALTER TABLE regions ADD COLUMN invoice_issuer text NOT NULL DEFAULT 'Gaon';
 
 -- Every charge row of the billing period [p_start, p_end) of every tenant the caller may see
--- (row-level security: one tenant, or all for the platform), in the tenant's billing currency:
+-- (row-level security: one tenant, or all for the platform), in the tenant's billing currency,
+-- ordered by tenant, then line and item (tax, then credits, last):
 -- - a tenant whose period has a live invoice gets that invoice's stored items, its tax and the
 --   credits it burnt — exactly the invoice, whatever has happened since;
 -- - any other tenant gets the items its draft would have as of p_now, and the draft's tax.
 -- Usage rows' billed amounts add up to the subtotal, with the tax row to the total, with the
--- credit rows to the amount due. Exports (storage/exports.cpp) only format these rows.
+-- credit rows to the amount due. Tenants are visited in order, each by a nested loop (LATERAL)
+-- that reads its invoice's items by primary key, so a closed month streams without a sort.
+-- Exports (storage/exports.cpp) only format these rows.
+-- The draft's rows of one tenant for gaon_export_rows: its items as of p_now, ordered as
+-- finalization would number them, and the tax on their sum. PL/pgSQL on purpose: an SQL
+-- function would be inlined into every tenant's step of the export, and the planner's copy
+-- of the whole rating tree, re-initialized per tenant even when never run, costs seconds on
+-- a closed month.
+CREATE FUNCTION gaon_export_draft_rows(p_tenant text, p_start timestamptz, p_end timestamptz, p_now timestamptz,
+                                       p_minor integer, p_tax_percent numeric, p_jurisdiction text)
+  RETURNS TABLE (category text, charge_class text, charge_period_start timestamptz, charge_period_end timestamptz,
+                 sku text, unit text, quantity numeric, unit_price numeric, discount_percent numeric,
+                 list_cost numeric, contracted_cost numeric, billed_cost numeric, resource_kind text,
+                 resource_id text, gpu_count integer, resource_name text, zone text, labels jsonb, model text,
+                 description text)
+  LANGUAGE plpgsql STABLE
+  AS $$
+BEGIN
+  RETURN QUERY
+  WITH d AS MATERIALIZED (SELECT * FROM gaon_invoice_items(p_tenant, p_start, p_end, p_now, p_minor))
+  (SELECT 'Usage'::text, d.charge_class, d.charge_period_start, d.charge_period_end, d.sku, d.unit, d.quantity,
+          d.unit_price, d.discount_percent, d.list_amount, d.amount_unrounded, d.amount, d.resource_kind,
+          d.resource_id, d.gpu_count, d.resource_name, d.zone, d.labels, d.model, NULL::text
+   FROM d
+   ORDER BY d.charge_class NULLS FIRST, d.line_period_start, d.sku, d.unit_price, d.discount_percent,
+            d.charge_period_start, d.resource_kind, d.resource_id, d.gpu_count)
+  UNION ALL
+  SELECT 'Tax', NULL, p_start, p_end, NULL, NULL, NULL, NULL, NULL, s.tax, s.tax, s.tax, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, 'Tax ' || p_jurisdiction || ' ' || trim_scale(p_tax_percent) || '%'
+  FROM (SELECT round(sum(d.amount) * p_tax_percent / 100, p_minor) AS tax FROM d) s
+  WHERE EXISTS (SELECT 1 FROM d);
+END
+$$;
+
 CREATE FUNCTION gaon_export_rows(p_start timestamptz, p_end timestamptz, p_now timestamptz)
   RETURNS TABLE (tenant_id text, tenant_name text, currency text, invoice_number text, category text,
                  charge_class text, charge_period_start timestamptz, charge_period_end timestamptz, sku text,
                  unit text, quantity numeric, unit_price numeric, discount_percent numeric, list_cost numeric,
                  contracted_cost numeric, billed_cost numeric, resource_kind text, resource_id text,
-                 gpu_count integer, description text, line_no integer, item_no integer)
+                 gpu_count integer, resource_name text, zone text, labels jsonb, model text, description text,
+                 region_id text, region_name text, issuer text)
   LANGUAGE sql STABLE
   AS $$
-  WITH ten AS (
+  SELECT ten.tenant_id, ten.display_name, ten.billing_currency, ten.number, r.category, r.charge_class,
+         r.charge_period_start, r.charge_period_end, r.sku, r.unit, r.quantity, r.unit_price, r.discount_percent,
+         r.list_cost, r.contracted_cost, r.billed_cost, r.resource_kind, r.resource_id, r.gpu_count, r.resource_name,
+         r.zone, r.labels, r.model, r.description, ten.region_id, ten.region_name, ten.issuer
+  FROM (
     SELECT t.tenant_id, t.display_name, t.billing_currency, c.minor_units, coalesce(x.percent, 0) AS tax_percent,
-           x.jurisdiction, inv.invoice_id, inv.number, inv.tax
+           t.jurisdiction, inv.invoice_id, inv.number, inv.tax, g.region_id, g.display_name AS region_name,
+           coalesce(g.invoice_issuer, 'Gaon') AS issuer
     FROM tenants t
     JOIN currencies c ON c.code = t.billing_currency
     LEFT JOIN tax_rates x ON x.jurisdiction = t.jurisdiction
     LEFT JOIN invoices inv ON inv.tenant_id = t.tenant_id AND inv.period_start = p_start AND inv.state <> 'void'
-                              AND inv.currency = t.billing_currency),
-  items AS (
-    SELECT ten.tenant_id, l.line_no, it.item_no, l.charge_class, l.sku, l.unit, l.unit_price, l.discount_percent,
-           it.charge_period_start, it.charge_period_end, it.resource_kind, it.resource_id, it.gpu_count, it.quantity,
-           it.list_amount, it.amount_unrounded, it.amount
-    FROM ten
-    JOIN invoice_items it ON it.tenant_id = ten.tenant_id AND it.invoice_id = ten.invoice_id
-    JOIN invoice_lines l ON l.tenant_id = it.tenant_id AND l.invoice_id = it.invoice_id AND l.line_no = it.line_no
+                              AND inv.currency = t.billing_currency
+    LEFT JOIN (SELECT * FROM regions ORDER BY region_id LIMIT 1) g ON true
+    ORDER BY t.tenant_id) ten
+  CROSS JOIN LATERAL (
+    -- an invoiced period: its items, in primary-key order
+    (SELECT 'Usage' AS category, it.charge_class, it.charge_period_start, it.charge_period_end, it.sku, it.unit,
+            it.quantity, it.unit_price, it.discount_percent, it.list_amount AS list_cost,
+            it.amount_unrounded AS contracted_cost, it.amount AS billed_cost, it.resource_kind, it.resource_id,
+            it.gpu_count, it.resource_name, it.zone, it.labels, it.model, NULL::text AS description
+     FROM invoice_items it
+     WHERE it.tenant_id = ten.tenant_id AND it.invoice_id = ten.invoice_id
+     ORDER BY it.line_no, it.item_no)
     UNION ALL
-    SELECT ten.tenant_id,
-           dense_rank() OVER (PARTITION BY ten.tenant_id ORDER BY g.charge_class NULLS FIRST, g.line_period_start, g.sku,
-                                                                 g.unit_price, g.discount_percent)::integer,
-           row_number() OVER (PARTITION BY ten.tenant_id, g.charge_class, g.line_period_start, g.sku, g.unit_price,
-                                           g.discount_percent
-                              ORDER BY g.charge_period_start, g.resource_kind, g.resource_id, g.gpu_count)::integer,
-           g.charge_class, g.sku, g.unit, g.unit_price, g.discount_percent, g.charge_period_start, g.charge_period_end,
-           g.resource_kind, g.resource_id, g.gpu_count, g.quantity, g.list_amount, g.amount_unrounded, g.amount
-    FROM ten CROSS JOIN LATERAL gaon_invoice_items(ten.tenant_id, p_start, p_end, p_now, ten.minor_units) g
-    WHERE ten.invoice_id IS NULL),
-  sub AS (SELECT items.tenant_id, sum(items.amount) AS subtotal FROM items GROUP BY items.tenant_id)
-  SELECT i.tenant_id, ten.display_name, ten.billing_currency, ten.number, 'Usage', i.charge_class,
-         i.charge_period_start, i.charge_period_end, i.sku, i.unit, i.quantity, i.unit_price, i.discount_percent,
-         i.list_amount, i.amount_unrounded, i.amount, i.resource_kind, i.resource_id, i.gpu_count, NULL, i.line_no,
-         i.item_no
-  FROM items i JOIN ten USING (tenant_id)
-  UNION ALL
-  SELECT ten.tenant_id, ten.display_name, ten.billing_currency, ten.number, 'Tax', NULL, p_start, p_end, NULL, NULL,
-         NULL, NULL, NULL, tx.tax, tx.tax, tx.tax, NULL, NULL, NULL,
-         'Tax ' || coalesce(ten.jurisdiction, '') || ' ' || trim_scale(ten.tax_percent) || '%', 1000000, 0
-  FROM ten JOIN sub USING (tenant_id)
-  CROSS JOIN LATERAL (SELECT coalesce(ten.tax, round(sub.subtotal * ten.tax_percent / 100, ten.minor_units)) AS tax) tx
-  UNION ALL
-  SELECT ten.tenant_id, ten.display_name, ten.billing_currency, ten.number, 'Credit', NULL, p_start, p_end, NULL, NULL,
-         NULL, NULL, NULL, -a.amount, -a.amount, -a.amount, 'credit', a.grant_id, NULL,
-         CASE g.kind WHEN 'prepaid' THEN 'Prepaid credit' ELSE 'Promotional credit' END
-           || CASE WHEN g.description <> '' THEN ': ' || g.description ELSE '' END,
-         2000000, (row_number() OVER (PARTITION BY ten.tenant_id ORDER BY a.grant_id))::integer
-  FROM ten JOIN credit_applications a ON a.tenant_id = ten.tenant_id AND a.invoice_id = ten.invoice_id
-  JOIN credit_grants g ON g.tenant_id = a.tenant_id AND g.grant_id = a.grant_id
+    -- its tax, when it has lines
+    SELECT 'Tax', NULL, p_start, p_end, NULL, NULL, NULL, NULL, NULL, ten.tax, ten.tax, ten.tax, NULL, NULL, NULL,
+           NULL, NULL, NULL, NULL, 'Tax ' || ten.jurisdiction || ' ' || trim_scale(ten.tax_percent) || '%'
+    WHERE ten.invoice_id IS NOT NULL
+      AND EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = ten.tenant_id AND l.invoice_id = ten.invoice_id)
+    UNION ALL
+    -- the credits it burnt
+    (SELECT 'Credit', NULL, p_start, p_end, NULL, NULL, NULL, NULL, NULL, -a.amount, -a.amount, -a.amount, 'credit',
+            a.grant_id, NULL, NULL, NULL, NULL, NULL,
+            CASE g.kind WHEN 'prepaid' THEN 'Prepaid credit' ELSE 'Promotional credit' END
+              || CASE WHEN g.description <> '' THEN ': ' || g.description ELSE '' END
+     FROM credit_applications a JOIN credit_grants g ON g.tenant_id = a.tenant_id AND g.grant_id = a.grant_id
+     WHERE a.tenant_id = ten.tenant_id AND a.invoice_id = ten.invoice_id
+     ORDER BY a.grant_id)
+    UNION ALL
+    -- a period not invoiced: the draft's items and tax, as of p_now
+    SELECT * FROM gaon_export_draft_rows(ten.tenant_id, p_start, p_end, p_now, ten.minor_units, ten.tax_percent,
+                                         ten.jurisdiction)
+    WHERE ten.invoice_id IS NULL
+  ) r
 $$;
