@@ -1,6 +1,7 @@
-// Billing, first part: prices (operators add, never change), tenants' contracted discounts,
-// usage so far and the live draft invoice. Amounts are computed in PostgreSQL numeric and
-// travel as decimal strings (docs/billing.md).
+// Billing: prices (operators add, never change), tenants' contracted discounts, usage so far,
+// the live draft, invoices (finalize, pay, void), usage events, credits and billing modes,
+// budgets, and exports. Amounts are computed in PostgreSQL numeric and travel as decimal
+// strings (docs/billing.md).
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <set>
 
-#include "api/catalog_cache.h"
 #include "api/context.h"
 #include "api/gzip.h"
 #include "api/handlers/handlers.h"
@@ -16,12 +16,12 @@
 #include "api/validation.h"
 #include "core/catalog_loader.h"
 #include "core/iso.h"
+#include "core/log.h"
 #include "gaon/model/compute.h"
 #include "storage/billing.h"
 #include "storage/budgets.h"
 #include "storage/exports.h"
 #include "storage/tenants.h"
-#include "core/log.h"
 
 namespace gaon::api {
 namespace {
