@@ -1,8 +1,12 @@
 #include "storage/exports.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/internal/pq.h"
 
@@ -10,47 +14,13 @@ namespace gaon::storage {
 
 namespace {
 
-// Each export is one SELECT over gaon_export_rows(), whose rows are already ordered and
-// exact; this file only names and formats columns. Timestamps are UTC, ISO 8601 with a Z;
-// numbers are plain decimals with no trailing zeros (trim_scale), never floating point.
-// Timestamps as text without to_char (several times faster per row): charge periods are cut
-// at UTC midnights and period edges, so they have no fraction of a second, and sessions print
-// timestamps ISO-style. The billing period is the same on every row: %START_TEXT% and
-// %END_TEXT% are filled in once, as literals.
-#define GAON_TS(x) "replace((" x " AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
-#define GAON_NUM(x) "trim_scale(" x ")::text"
+// Every format is written here from the same rows: PostgreSQL sends gaon_export_rows'
+// columns as COPY text and gaond writes the file, so reading rows (PostgreSQL's backend) and
+// writing text (gaond) run on two cores — formatted in SQL, the 45 FOCUS columns took longer
+// than reading the rows (docs/performance.md). Timestamps come out UTC, ISO 8601 with a Z;
+// numbers as plain decimals without trailing zeros, never through floating point.
 
-// What every format derives from a row: the meter and the SKU's suffix (GPU type or model),
-// and a description. Nothing here joins or reorders: the rows come in the function's order.
-constexpr std::string_view kFrom =
-    " FROM gaon_export_rows(%START%, %END%, now()) r"
-    " CROSS JOIN LATERAL (SELECT split_part(r.sku, '.', 1) AS meter, substr(r.sku, strpos(r.sku, '.') + 1) AS suffix) k"
-    " CROSS JOIN LATERAL (SELECT"
-    "   CASE WHEN k.meter IN ('gpu-hour', 'endpoint-replica-hour') THEN k.suffix END AS gpu_type,"
-    "   CASE r.category WHEN 'Usage' THEN"
-    "     CASE WHEN r.charge_class = 'Correction' THEN 'Correction for ' || to_char(r.charge_period_start AT TIME ZONE "
-    "'UTC', 'YYYY-MM') || ': ' ELSE '' END ||"
-    "     CASE k.meter WHEN 'gpu-hour' THEN 'GPU hours, ' WHEN 'endpoint-replica-hour' THEN 'Endpoint replica GPU "
-    "hours, ' WHEN 'tokens-input' THEN 'Input tokens, ' ELSE 'Output tokens, ' END || k.suffix"
-    "   ELSE r.description END AS description,"
-    "   r.billed_cost::text AS billed, " GAON_NUM("r.unit_price") " AS price, " GAON_NUM("r.quantity") " AS quantity,"
-    "   " GAON_TS("r.charge_period_start") " AS cps, " GAON_TS("r.charge_period_end") " AS cpe) d";
-
-constexpr std::string_view kCsv =
-    "SELECT r.tenant_id, r.tenant_name, r.invoice_number, %START_TEXT% AS billing_period_start, %END_TEXT% AS "
-    "billing_period_end, r.category, r.charge_class, d.cps AS charge_period_start, d.cpe AS charge_period_end, r.sku, "
-    "d.description, d.quantity, r.unit, d.price AS unit_price, " GAON_NUM("r.discount_percent") " AS discount_percent, "
-    "" GAON_NUM("r.list_cost") " AS list_cost, " GAON_NUM("r.contracted_cost") " AS cost_unrounded, d.billed AS "
-    "billed_cost, r.currency, "
-    "r.resource_kind AS resource_type, r.resource_id, r.resource_name, r.zone, d.gpu_type, r.gpu_count, r.model";
-
-// ---------------------------------------------------------------- FOCUS
-// FOCUS is formatted here, not in SQL: PostgreSQL sends gaon_export_rows' columns as COPY
-// text and gaond writes the 45 FOCUS columns, so reading rows (PostgreSQL's backend) and
-// writing text (gaond) run on two cores. In SQL the formatting took longer than the reading
-// (docs/performance.md).
-
-// The raw columns, in this order (kRaw's indexes below).
+// The raw columns, in this order (the Raw indexes below).
 constexpr std::string_view kRaw =
     "SELECT tenant_id, tenant_name, currency, invoice_number, category, charge_class, charge_period_start, "
     "charge_period_end, sku, unit, quantity, unit_price, discount_percent, list_cost, contracted_cost, billed_cost, "
@@ -167,13 +137,136 @@ void Field(std::string& out, std::string_view v) {  // RFC 4180
   out += '"';
 }
 
+// What every format derives from a row: the SKU's meter and suffix (GPU type or model), the
+// GPU type, and the description ("GPU hours, h100-80gb-sxm"; "Correction for 2026-09: …").
+struct Charge {
+  std::string_view meter, suffix, gpu_type;
+  std::string description;
+  bool usage = false, gpu = false;
+};
+
+Charge Describe(const RawRow& r) {
+  Charge c;
+  const std::string_view sku = r[kSku];
+  const auto dot = sku.find('.');
+  c.meter = sku.substr(0, dot);
+  c.suffix = dot == std::string_view::npos ? "" : sku.substr(dot + 1);
+  c.usage = r[kCategory] == "Usage";
+  c.gpu = c.meter == "gpu-hour";
+  if (c.gpu || c.meter == "endpoint-replica-hour") c.gpu_type = c.suffix;
+  if (!c.usage) {
+    c.description = r[kDescription];
+    return c;
+  }
+  if (r[kChargeClass] == "Correction") c.description = "Correction for " + std::string(r[kChargeStart].substr(0, 7)) + ": ";
+  c.description += c.gpu                                ? "GPU hours, "
+                   : c.meter == "endpoint-replica-hour" ? "Endpoint replica GPU hours, "
+                   : c.meter == "tokens-input"          ? "Input tokens, "
+                                                        : "Output tokens, ";
+  c.description += c.suffix;
+  return c;
+}
+
+std::string Iso(std::string_view t) {
+  std::string out;
+  Time(out, t);
+  return out;
+}
+
+// CSV: Gaon's columns (kCsvHeader), one row per charge.
+constexpr std::string_view kCsvHeader =
+    "tenant_id,tenant_name,invoice_number,billing_period_start,billing_period_end,category,charge_class,"
+    "charge_period_start,charge_period_end,sku,description,quantity,unit,unit_price,discount_percent,list_cost,"
+    "cost_unrounded,billed_cost,currency,resource_type,resource_id,resource_name,zone,gpu_type,gpu_count,model\n";
+
+// The CSV's fields, in order; JSON Lines uses the same names.
+std::vector<std::pair<std::string_view, std::optional<std::string>>> GaonFields(const RawRow& r, const Charge& c,
+                                                                               std::string_view period_start,
+                                                                               std::string_view period_end) {
+  auto opt = [&r](int i) -> std::optional<std::string> {
+    if (r.null(i)) return std::nullopt;
+    return std::string(r[i]);
+  };
+  auto num = [&r](int i) -> std::optional<std::string> {
+    if (r.null(i)) return std::nullopt;
+    return std::string(Trim(r[i]));
+  };
+  return {{"tenant_id", opt(kTenantId)},
+          {"tenant_name", opt(kTenantName)},
+          {"invoice_number", opt(kInvoiceNumber)},
+          {"billing_period_start", std::string(period_start)},
+          {"billing_period_end", std::string(period_end)},
+          {"category", opt(kCategory)},
+          {"charge_class", opt(kChargeClass)},
+          {"charge_period_start", Iso(r[kChargeStart])},
+          {"charge_period_end", Iso(r[kChargeEnd])},
+          {"sku", opt(kSku)},
+          {"description", c.description},
+          {"quantity", num(kQuantity)},
+          {"unit", opt(kUnit)},
+          {"unit_price", num(kUnitPrice)},
+          {"discount_percent", num(kDiscount)},
+          {"list_cost", num(kListCost)},
+          {"cost_unrounded", num(kContractedCost)},
+          {"billed_cost", num(kBilledCost)},
+          {"currency", opt(kCurrency)},
+          {"resource_type", opt(kResourceKind)},
+          {"resource_id", opt(kResourceId)},
+          {"resource_name", opt(kResourceName)},
+          {"zone", opt(kZone)},
+          {"gpu_type", c.gpu_type.empty() ? std::nullopt : std::optional<std::string>(c.gpu_type)},
+          {"gpu_count", opt(kGpuCount)},
+          {"model", opt(kModel)}};
+}
+
+void CsvRow(std::string& out, const RawRow& r, std::string_view period_start, std::string_view period_end) {
+  const auto fields = GaonFields(r, Describe(r), period_start, period_end);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out += ',';
+    if (fields[i].second) Field(out, *fields[i].second);
+  }
+  out += '\n';
+}
+
+void JsonString(std::string& out, std::string_view v) {
+  out += '"';
+  for (unsigned char ch : v) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", ch);
+      out += esc;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  out += '"';
+}
+
+// JSON Lines: the CSV's fields as one object per line; amounts are decimal strings (exact),
+// the GPU count a number.
+void JsonRow(std::string& out, const RawRow& r, std::string_view period_start, std::string_view period_end) {
+  const auto fields = GaonFields(r, Describe(r), period_start, period_end);
+  out += '{';
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out += ',';
+    JsonString(out, fields[i].first);
+    out += ':';
+    if (!fields[i].second) out += "null";
+    else if (fields[i].first == "gpu_count") out += *fields[i].second;
+    else JsonString(out, *fields[i].second);
+  }
+  out += "}\n";
+}
+
 // One FOCUS row for a raw row. `period_start`/`period_end` are already formatted.
 void FocusRow(std::string& out, const RawRow& r, std::string_view period_start, std::string_view period_end) {
+  const Charge c = Describe(r);
   const std::string_view sku = r[kSku], category = r[kCategory], unit = r[kUnit], kind = r[kResourceKind];
-  const auto dot = sku.find('.');
-  const std::string_view meter = sku.substr(0, dot), suffix = dot == std::string_view::npos ? "" : sku.substr(dot + 1);
-  const bool usage = category == "Usage", gpu = meter == "gpu-hour";
-  const bool gpu_time = gpu || meter == "endpoint-replica-hour";
+  const std::string_view meter = c.meter;
+  const bool usage = c.usage, gpu = c.gpu;
   const std::string_view billed = Trim(r[kBilledCost]), price = Trim(r[kUnitPrice]), quantity = Trim(r[kQuantity]);
   auto next = [&out](std::string_view v) {
     Field(out, v);
@@ -189,16 +282,7 @@ void FocusRow(std::string& out, const RawRow& r, std::string_view period_start, 
   next(period_start);
   next(category);
   next(r[kChargeClass]);
-  if (usage) {
-    std::string d;
-    if (r[kChargeClass] == "Correction") d = "Correction for " + std::string(r[kChargeStart].substr(0, 7)) + ": ";
-    d += gpu ? "GPU hours, " : gpu_time ? "Endpoint replica GPU hours, " : meter == "tokens-input" ? "Input tokens, "
-                                                                                                : "Output tokens, ";
-    d += suffix;
-    next(d);
-  } else {
-    next(r[kDescription]);
-  }
+  next(c.description);
   next(category == "Credit" ? "One-Time" : "Usage-Based");
   Time(out, r[kChargeEnd]);
   out += ',';
@@ -236,25 +320,12 @@ void FocusRow(std::string& out, const RawRow& r, std::string_view period_start, 
   next(r[kLabels] == "{}" ? "" : r[kLabels]);
   next(Trim(r[kDiscount]));
   next(r[kGpuCount]);
-  next(gpu_time ? suffix : "");
+  next(c.gpu_type);
   next(r[kModel]);
   Field(out, r[kTenantId]);
   out += '\n';
 }
 
-// JSON Lines: the CSV's fields as one object per row; amounts stay decimal strings.
-constexpr std::string_view kJson =
-    "SELECT json_build_object('tenant_id', r.tenant_id, 'tenant_name', r.tenant_name, 'invoice_number', "
-    "r.invoice_number, 'billing_period_start', %START_TEXT%, 'billing_period_end', %END_TEXT%, 'category', "
-    "r.category, 'charge_class', r.charge_class, 'charge_period_start', d.cps, 'charge_period_end', d.cpe, 'sku', "
-    "r.sku, 'description', d.description, 'quantity', d.quantity, 'unit', r.unit, 'unit_price', d.price, "
-    "'discount_percent', " GAON_NUM("r.discount_percent") ", 'list_cost', " GAON_NUM("r.list_cost") ", "
-    "'cost_unrounded', " GAON_NUM("r.contracted_cost") ", 'billed_cost', d.billed, 'currency', r.currency, 'resource_type', r.resource_kind, 'resource_id', r.resource_id, "
-    "'resource_name', r.resource_name, 'zone', r.zone, 'gpu_type', d.gpu_type, 'gpu_count', r.gpu_count, 'model', "
-    "r.model)::text";
-
-#undef GAON_TS
-#undef GAON_NUM
 
 std::string Fill(std::string text, std::string_view key, const std::string& value) {
   for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
@@ -277,44 +348,29 @@ StatusOr<std::int64_t> StreamExport(Tx& tx, ExportFormat format, Timestamp start
   // Whole seconds, as every other timestamp of the file.
   const std::string start_text = FormatTimestamp(std::chrono::floor<std::chrono::seconds>(start));
   const std::string end_text = FormatTimestamp(std::chrono::floor<std::chrono::seconds>(end));
-  std::string select(format == ExportFormat::kCsv ? kCsv : format == ExportFormat::kFocus ? kRaw : kJson);
-  if (format != ExportFormat::kFocus) select += kFrom;
-  select = Fill(Fill(std::move(select), "%START_TEXT%", QuoteLiteral(tx, start_text)), "%END_TEXT%",
-                QuoteLiteral(tx, end_text));
-  select = Fill(Fill(std::move(select), "%START%", QuoteLiteral(tx, FormatTimestamp(start)) + "::timestamptz"),
-                "%END%", QuoteLiteral(tx, FormatTimestamp(end)) + "::timestamptz");
-  const bool csv = format == ExportFormat::kCsv;
   const std::string copy =
-      "COPY (" + select + ") TO STDOUT WITH (FORMAT " + (csv ? "csv, HEADER true" : "text") + ", ENCODING 'UTF8')";
+      "COPY (" +
+      Fill(Fill(std::string(kRaw), "%START%", QuoteLiteral(tx, FormatTimestamp(start)) + "::timestamptz"), "%END%",
+           QuoteLiteral(tx, FormatTimestamp(end)) + "::timestamptz") +
+      ") TO STDOUT WITH (FORMAT text, ENCODING 'UTF8')";
+  const auto write_row = format == ExportFormat::kCsv ? CsvRow : format == ExportFormat::kFocus ? FocusRow : JsonRow;
   // However long the file: the statement ends with the reader (a reader that stops reading
   // times out in the HTTP layer, and then the statement is cancelled).
   ExecRaw(tx, "SET LOCAL statement_timeout = 0");
-  std::int64_t rows = csv ? -1 : 0;  // CSV: the first row is the header
-  std::string out;  // FOCUS rows, handed on in pieces of about 64 KiB
+  std::int64_t rows = 0;
+  std::string out(format == ExportFormat::kCsv ? kCsvHeader : format == ExportFormat::kFocus ? kFocusHeader : "");
   RawRow raw;
-  if (format == ExportFormat::kFocus) out = kFocusHeader;
-  const bool complete = CopyOut(tx, copy, [&](std::string_view row) {
+  const bool complete = CopyOut(tx, copy, [&](std::string_view row) {  // handed on in pieces of ~64 KiB
     ++rows;
-    if (csv) return sink(row);
-    if (format == ExportFormat::kFocus) {
-      if (!raw.Parse(row)) throw std::logic_error("an export row does not have the expected columns");
-      FocusRow(out, raw, start_text, end_text);
-      if (out.size() < 64 * 1024) return true;
-      const bool more = sink(out);
-      out.clear();
-      return more;
-    }
-    // COPY's text format doubles backslashes; JSON text holds no other character it escapes
-    // (control characters are already \u-escaped), so undoing that gives the JSON back.
+    if (!raw.Parse(row)) throw std::logic_error("an export row does not have the expected columns");
+    write_row(out, raw, start_text, end_text);
+    if (out.size() < 64 * 1024) return true;
+    const bool more = sink(out);
     out.clear();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (row[i] == '\\' && i + 1 < row.size() && row[i + 1] == '\\') ++i;
-    }
-    return sink(out);
+    return more;
   });
-  if (complete && format == ExportFormat::kFocus && !out.empty()) sink(out);
-  return rows < 0 ? 0 : rows;
+  if (complete && !out.empty()) sink(out);
+  return rows;
 }
 
 }  // namespace gaon::storage

@@ -1,7 +1,7 @@
 // Billing exports: every charge row of a billing period — usage items, tax and credits, as
-// gaon_export_rows() (migration 0011) gives them — read with PostgreSQL's COPY and streamed
-// through in constant memory, whatever the size (CSV and JSON Lines formatted in SQL, FOCUS
-// here, so that PostgreSQL and gaond share the work). Which tenants a file covers is the
+// gaon_export_rows() (migration 0011) gives them — read with PostgreSQL's COPY, written in the
+// chosen format here (so PostgreSQL and gaond share the work) and streamed in constant
+// memory, whatever the size. Which tenants a file covers is the
 // transaction's row-level security: one tenant, or every tenant for the platform.
 #pragma once
 
