@@ -102,7 +102,7 @@ void InsertRecord(TestCloud& c, const std::string& tenant, const std::string& id
 
 }  // namespace
 
-TEST_CASE("gaonctl lists and adds prices; the past, duplicates and tenants are refused",
+TEST_CASE("gaonctl lists and adds prices, the past, duplicates and tenants are refused",
           "[cli][e2e][billing][prices]") {
   auto c = TestCloud::Start();
   Gaonctl op(c->address(), c->operator_key());

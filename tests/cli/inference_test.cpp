@@ -230,7 +230,7 @@ TEST_CASE("gaonctl deploys an endpoint, chats with it, rolls out a revision and 
   EXPECT_EXIT(ctl({"endpoints", "wait", id, "--for", "Ready", "--timeout", "5"}), 4);  // deleted: never Ready
 }
 
-TEST_CASE("gaonctl puts simulated traffic on an endpoint and clears it; only operators may", "[cli][e2e][inference][sim]") {
+TEST_CASE("gaonctl puts simulated traffic on an endpoint and clears it, only operators may", "[cli][e2e][inference][sim]") {
   auto c = InferenceCloud();
   const std::string t = c->CreateTenant("acme");
   Gaonctl op(c->address(), c->operator_key());

@@ -528,7 +528,7 @@ TEST_CASE("endpoint specs are checked against the model catalog and the tenant's
   CHECK(S(over.Json().at("code")) == "quota_exceeded");
 }
 
-TEST_CASE("the model catalog is listed and edited by operators; custom models stay in the tenant's jurisdiction",
+TEST_CASE("the model catalog is listed and edited by operators, custom models stay in the tenant's jurisdiction",
           "[e2e][endpoints][models]") {
   auto c = Cloud();
   const Owner t = MakeTenant(*c, "models");

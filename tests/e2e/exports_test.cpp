@@ -137,7 +137,7 @@ std::string Export(TestCloud& c, const std::string& key, const std::string& tena
 
 }  // namespace
 
-TEST_CASE("FOCUS exports have the spec's columns and formats and add up to the invoice; the operators' export is "
+TEST_CASE("FOCUS exports have the spec's columns and formats and add up to the invoice, the operators' export is "
           "the tenants' exports put together",
           "[e2e][billing][exports]") {
   auto c = TestCloud::Start();

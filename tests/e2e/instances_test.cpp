@@ -119,7 +119,7 @@ TEST_CASE("SSH keys are validated, fingerprinted like ssh-keygen, and never dupl
   CHECK(c->Call("GET", "/v1/tenants/" + t + "/ssh-keys/" + id, dev).status == 404);
 }
 
-TEST_CASE("tenants read their quotas; operators set them; requests for more are approved or denied", "[e2e][quotas]") {
+TEST_CASE("tenants read their quotas, operators set them, requests for more are approved or denied", "[e2e][quotas]") {
   auto c = TestCloud::Start(ApiOnly());
   const std::string t = c->CreateTenant("quoted");
   const std::string admin = c->CreateKey(t, "tenant-admin");

@@ -13,7 +13,7 @@ using namespace gaon;
 using namespace std::chrono_literals;
 using storage::Tx;
 
-TEST_CASE("a lease has one holder; an expired one is taken with a new token and fences the old holder",
+TEST_CASE("a lease has one holder, an expired one is taken with a new token and fences the old holder",
           "[pg][controllers][lease]") {
   auto tdb = test::TestDatabase::Create();
   auto db = storage::Database::Create(tdb->Config(), nullptr).value();

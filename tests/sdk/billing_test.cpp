@@ -69,7 +69,7 @@ std::string Gunzip(const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("operators list prices lazily and add future ones; the past and duplicates are refused",
+TEST_CASE("operators list prices lazily and add future ones, the past and duplicates are refused",
           "[sdk][e2e][billing][prices]") {
   auto c = TestCloud::Start();
   const Client op = OperatorClient(*c);
@@ -257,7 +257,7 @@ TEST_CASE("usage and the draft invoice come out as docs/billing.md's worked exam
   CHECK(finalized.http_status() == 409);
 }
 
-TEST_CASE("operators finalize, pay and void invoices; billing roles list and read them; credit burns and comes back",
+TEST_CASE("operators finalize, pay and void invoices, billing roles list and read them, credit burns and comes back",
           "[sdk][e2e][billing][invoices]") {
   auto c = TestCloud::Start();
   const TenantId t = WorkedExampleTenant(*c);
@@ -451,7 +451,7 @@ TEST_CASE("meters send usage events in batches: resent ones are duplicates, reus
   CHECK(draft.total == "743");
 }
 
-TEST_CASE("operators grant credit and set the billing mode; billing roles read the balance",
+TEST_CASE("operators grant credit and set the billing mode, billing roles read the balance",
           "[sdk][e2e][billing][credits]") {
   auto c = TestCloud::Start();
   const std::string tid = c->CreateTenant("prepay", "KR", "KRW");
@@ -519,7 +519,7 @@ TEST_CASE("operators grant credit and set the billing mode; billing roles read t
   CHECK(Ok(viewer.GetCredits(t)).billing_mode == "postpaid");
 }
 
-TEST_CASE("exports stream to the sink exactly what the API sends, in every format and gzipped; a broken transfer fails",
+TEST_CASE("exports stream to the sink exactly what the API sends, in every format and gzipped, a broken transfer fails",
           "[sdk][e2e][billing][exports]") {
   auto c = TestCloud::Start();
   const std::string tid = c->CreateTenant("exporter", "KR", "KRW");
@@ -622,7 +622,7 @@ TEST_CASE("exports stream to the sink exactly what the API sends, in every forma
   CHECK(proxy.connections() == 1);
 }
 
-TEST_CASE("tenant admins create, list, update and delete budgets; billing viewers read them with the month's spend",
+TEST_CASE("tenant admins create, list, update and delete budgets, billing viewers read them with the month's spend",
           "[sdk][e2e][billing][budgets]") {
   auto c = TestCloud::Start();
   const std::string tid = c->CreateTenant("budgeted", "KR", "KRW");

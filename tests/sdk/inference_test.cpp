@@ -142,7 +142,7 @@ TEST_CASE("the SDK reads the model catalog, and operators add and deprecate mode
   CHECK(refused.reason() == "validation_failed");
 }
 
-TEST_CASE("a tenant registers its own model in its jurisdiction; one stored abroad is refused", "[sdk][e2e][inference][models]") {
+TEST_CASE("a tenant registers its own model in its jurisdiction, one stored abroad is refused", "[sdk][e2e][inference][models]") {
   auto c = TestCloud::Start();
   const std::string tid = c->CreateTenant("acme");
   const TenantId t = Tid(tid);
@@ -303,7 +303,7 @@ TEST_CASE("an endpoint is deployed, answers chat completions, rolls out a new re
   for (const Replica& r : Ok(CollectAll(sdk.ListEndpointReplicas(t, created.id)))) CHECK(r.phase != "Ready");
 }
 
-TEST_CASE("an endpoint in use keeps its custom model; quotas bound endpoints", "[sdk][e2e][inference][endpoints]") {
+TEST_CASE("an endpoint in use keeps its custom model, quotas bound endpoints", "[sdk][e2e][inference][endpoints]") {
   auto c = InferenceCloud();
   const std::string tid = c->CreateTenant("acme");
   const TenantId t = Tid(tid);
@@ -331,7 +331,7 @@ TEST_CASE("an endpoint in use keeps its custom model; quotas bound endpoints", "
   Ok(sdk.DeleteCustomModel(t, mid));
 }
 
-TEST_CASE("a chat call wakes an endpoint scaled to zero; the SDK waits out its 503s", "[sdk][e2e][inference][endpoints]") {
+TEST_CASE("a chat call wakes an endpoint scaled to zero, the SDK waits out its 503s", "[sdk][e2e][inference][endpoints]") {
   auto c = InferenceCloud();
   const std::string tid = c->CreateTenant("acme");
   const TenantId t = Tid(tid);

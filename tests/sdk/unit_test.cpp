@@ -195,7 +195,7 @@ TEST_CASE("the SSE parser splits events however the bytes arrive", "[sdk][unit][
   CHECK(seen == 1);
 }
 
-TEST_CASE("endpoints are http(s) URLs; targets are escaped", "[sdk][unit][url]") {
+TEST_CASE("endpoints are http(s) URLs, targets are escaped", "[sdk][unit][url]") {
   auto e = ParseEndpoint("https://gaon.example.kr");
   REQUIRE(e.ok());
   CHECK(e->tls);
