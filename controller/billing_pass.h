@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "gaon/time.h"
-
 #include "storage/database.h"
 #include "storage/leases.h"
 
