@@ -31,3 +31,15 @@ CREATE TABLE budget_alerts (
 );
 SELECT gaon_protect_tenant_table('budget_alerts');
 GRANT SELECT, INSERT, DELETE ON budget_alerts TO gaon_app;
+
+-- What a tenant's invoice of [p_start, p_end) would bill so far, before tax and credits: the
+-- sum of the draft's rounded lines. Budgets compare it with their amount; prepaid tenants'
+-- credit must cover it (with tax).
+CREATE FUNCTION gaon_month_spend(p_tenant text, p_start timestamptz, p_end timestamptz) RETURNS numeric
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT coalesce(sum(l.amount), 0)
+  FROM tenants t JOIN currencies c ON c.code = t.billing_currency,
+       gaon_invoice_lines(t.tenant_id, p_start, p_end, now(), c.minor_units) l
+  WHERE t.tenant_id = p_tenant
+$$;

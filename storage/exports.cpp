@@ -1,7 +1,8 @@
 #include "storage/exports.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -25,12 +26,13 @@ constexpr std::string_view kRaw =
     "SELECT tenant_id, tenant_name, currency, invoice_number, category, charge_class, charge_period_start, "
     "charge_period_end, sku, unit, quantity, unit_price, discount_percent, list_cost, contracted_cost, billed_cost, "
     "resource_kind, resource_id, gpu_count, resource_name, zone, labels, model, description, region_id, region_name, "
-    "issuer, CASE WHEN discount_percent = 0 THEN unit_price ELSE unit_price * (100 - discount_percent) * 0.01 END "
-    "FROM gaon_export_rows(%START%, %END%, now())";
+    "issuer, CASE WHEN discount_percent = 0 THEN unit_price ELSE unit_price * (100 - discount_percent) * 0.01 END, "
+    "CASE unit WHEN 'million-tokens' THEN quantity * 1000000 ELSE quantity END FROM gaon_export_rows(%START%, %END%, "
+    "now())";
 enum Raw {
   kTenantId, kTenantName, kCurrency, kInvoiceNumber, kCategory, kChargeClass, kChargeStart, kChargeEnd, kSku, kUnit,
   kQuantity, kUnitPrice, kDiscount, kListCost, kContractedCost, kBilledCost, kResourceKind, kResourceId, kGpuCount,
-  kResourceName, kZone, kLabels, kModel, kDescription, kRegionId, kRegionName, kIssuer, kContractedUnitPrice, kRawCount
+  kResourceName, kZone, kLabels, kModel, kDescription, kRegionId, kRegionName, kIssuer, kContractedUnitPrice, kConsumedQuantity, kRawCount
 };
 
 // FOCUS 1.2: the columns Gaon has data for — every Mandatory one, and the Recommended and
@@ -97,22 +99,6 @@ std::string_view Trim(std::string_view d) {
   while (d.back() == '0') d.remove_suffix(1);
   if (d.back() == '.') d.remove_suffix(1);
   return d;
-}
-
-// A decimal × 10^6, exactly ("0.0123" → "12300"), trimmed.
-std::string Mega(std::string_view d) {
-  std::string s(Trim(d));
-  const bool neg = !s.empty() && s[0] == '-';
-  if (neg) s.erase(0, 1);
-  auto dot = s.find('.');
-  std::string whole = dot == std::string::npos ? s : s.substr(0, dot);
-  std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
-  frac.resize(std::max<std::size_t>(frac.size(), 6), '0');
-  whole += frac.substr(0, 6);
-  frac.erase(0, 6);
-  whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size() - 1));
-  std::string out = (neg ? "-" : "") + whole + (frac.empty() ? "" : "." + frac);
-  return std::string(Trim(out));
 }
 
 // "2026-10-03 00:00:00+00" (a UTC session's timestamptz) → "2026-10-03T00:00:00Z".
@@ -228,37 +214,17 @@ void CsvRow(std::string& out, const RawRow& r, std::string_view period_start, st
   out += '\n';
 }
 
-void JsonString(std::string& out, std::string_view v) {
-  out += '"';
-  for (unsigned char ch : v) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += static_cast<char>(ch);
-    } else if (ch < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", ch);
-      out += esc;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  out += '"';
-}
-
 // JSON Lines: the CSV's fields as one object per line; amounts are decimal strings (exact),
 // the GPU count a number.
 void JsonRow(std::string& out, const RawRow& r, std::string_view period_start, std::string_view period_end) {
-  const auto fields = GaonFields(r, Describe(r), period_start, period_end);
-  out += '{';
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += ',';
-    JsonString(out, fields[i].first);
-    out += ':';
-    if (!fields[i].second) out += "null";
-    else if (fields[i].first == "gpu_count") out += *fields[i].second;
-    else JsonString(out, *fields[i].second);
+  boost::json::object o;
+  for (auto& [name, value] : GaonFields(r, Describe(r), period_start, period_end)) {
+    if (!value) o[name] = nullptr;
+    else if (name == "gpu_count") o[name] = std::stoll(*value);
+    else o[name] = *value;
   }
-  out += "}\n";
+  out += boost::json::serialize(o);
+  out += '\n';
 }
 
 // One FOCUS row for a raw row. `period_start`/`period_end` are already formatted.
@@ -288,7 +254,7 @@ void FocusRow(std::string& out, const RawRow& r, std::string_view period_start, 
   out += ',';
   Time(out, r[kChargeStart]);
   out += ',';
-  next(r.null(kQuantity) ? std::string() : unit == "million-tokens" ? Mega(quantity) : std::string(quantity));
+  next(Trim(r[kConsumedQuantity]));
   next(usage ? (unit == "million-tokens" ? "Tokens" : "GPU-Hours") : "");
   next(Trim(r[kContractedCost]));
   next(Trim(r[kContractedUnitPrice]));

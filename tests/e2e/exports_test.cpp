@@ -262,6 +262,8 @@ TEST_CASE("FOCUS exports have the spec's columns and formats and add up to the i
       CHECK(lines(all.body, csv) == expected);
       CHECK(expected.size() > 8);
     }
+    // Reading every tenant's charges is an operator's access: audited, once per export.
+    CHECK(Sql(*c, "SELECT count(*) FROM audit_events WHERE action = 'exports.all' AND outcome = 'success'") == "2");
     // JSON Lines: one object per line, amounts as decimal strings that add up like the CSV's.
     const std::string jl = Export(*c, kr_viewer, kr, "period=2026-10&format=jsonl");
     std::int64_t sum = 0;
