@@ -29,6 +29,7 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 std::string_view PermissionName(Permission p) {
   switch (p) {
+    case Permission::kUnset: return "unset";
     case Permission::kPublic: return "public";
     case Permission::kAuthenticated: return "authenticated";
     case Permission::kPlatformAdmin: return "platform-admin";
@@ -44,6 +45,19 @@ std::string_view PermissionName(Permission p) {
 bool IsTenantScoped(Permission p) {
   return p == Permission::kTenantAny || p == Permission::kTenantRead || p == Permission::kTenantWrite ||
          p == Permission::kTenantAdmin || p == Permission::kBillingRead;
+}
+
+std::string RoutePermissionProblem(std::string_view pattern, Permission permission) {
+  if (permission == Permission::kUnset) return "names no permission";
+  const bool names_tenant = pattern.find("{tenant}") != std::string_view::npos;
+  if (IsTenantScoped(permission) && !names_tenant) {
+    return "requires " + std::string(PermissionName(permission)) + " but has no {tenant} to check it against";
+  }
+  if (names_tenant && !IsTenantScoped(permission) && permission != Permission::kPlatformAdmin) {
+    return "names a {tenant} but requires only " + std::string(PermissionName(permission)) +
+           ": it must check the caller's role in that tenant";
+  }
+  return {};
 }
 
 bool Route::HasParam(std::string_view name) const {
@@ -77,6 +91,9 @@ void Router::Add(Route route) {
   if (route.method.empty() || route.pattern.empty() || route.pattern[0] != '/') Die("bad route " + route.pattern);
   if (!route.handler) Die("route " + route.pattern + " has no handler");
   if (route.action.empty()) Die("route " + route.pattern + " has no action name");
+  if (auto problem = RoutePermissionProblem(route.pattern, route.permission); !problem.empty()) {
+    Die("route " + route.method + " " + route.pattern + " " + problem);
+  }
   Compiled c;
   for (auto part : Split(route.pattern)) {
     if (part.empty()) Die("empty segment in " + route.pattern);

@@ -11,9 +11,15 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <thread>
+#include <tuple>
+
+#include <pqxx/pqxx>
 
 #include "gaon/ids.h"
+#include "gaon/time.h"
 #include "tests/support/cloud.h"
+#include "tests/support/test_keys.h"
 
 using namespace gaon;
 using namespace gaon::test;
@@ -66,41 +72,177 @@ std::string TenantFingerprint(TestDatabase& db, const std::string& tenant) {
     SELECT pg_temp.tenant_fingerprint(')sql" + tenant + "')");
 }
 
+// The problem's stable code, or "" for an answer that is not a problem.
+std::string Code(const HttpResult& r) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(r.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("code")) return {};
+  return std::string(v.at("code").as_string());
+}
+
+// One of everything a tenant route can name, made through the API as tenant `t` would:
+// the {param} names of the route table mapped to real resources of `t`.
+std::map<std::string, std::string> OneOfEverything(TestCloud& c, const std::string& t) {
+  std::map<std::string, std::string> ids = {{"tenant", t}};
+  const std::string base = "/v1/tenants/" + t;
+  const std::string key = c.CreateKey(t, "tenant-admin", "owner");
+  auto made = [&](const char* param, const HttpResult& r) {
+    INFO(param << ": " << r.status << " " << r.body);
+    REQUIRE((r.status == 201 || r.status == 202));
+    const auto j = r.Json();
+    ids[param] = std::string(j.as_object().contains("key") ? j.at("key").at("id").as_string() : j.at("id").as_string());
+  };
+  ids["user"] = c.AddMember(t, "alice@" + t + ".example", "tenant-viewer").first;
+  made("key", c.Call("POST", base + "/api-keys", key, R"({"name":"a-key","role":"tenant-member"})"));
+  made("ssh_key", c.Call("POST", base + "/ssh-keys", key, std::string(R"({"name":"laptop","public_key":")") +
+                                                              kTestEd25519 + R"("})"));
+  made("instance", c.Call("POST", base + "/instances", key,
+                          R"({"name":"web","spec":{"instance_type":"gpu.h100.1x","image":"ubuntu-24.04-cuda-12.8"}})"));
+  made("model", c.Call("POST", base + "/models", key,
+                       R"({"display_name":"own-7b","parameters_millions":7000,"min_gpu_memory_gib":24,)"
+                       R"("runtimes":["vllm"],"artifact_uri":"s3://kr-central-1/own/7b/"})"));
+  made("endpoint", c.Call("POST", base + "/endpoints", key,
+                          R"({"name":"chat","spec":{"model":"qwen2.5-7b-instruct","gpu_type":"h100-80gb-sxm",)"
+                          R"("gpus_per_replica":1}})"));
+  made("request", c.Call("POST", base + "/quota-requests", key,
+                         R"({"dimension":"gpus","requested_limit":64,"reason":"training"})"));
+  made("budget", c.Call("POST", base + "/budgets", key, R"({"name":"monthly","amount":"1"})"));
+  // Where the fleet has no A100 this one waits in the placement queue.
+  REQUIRE(c.Call("POST", base + "/instances", key,
+                 R"({"name":"waits","spec":{"instance_type":"gpu.a100.1x","image":"ubuntu-24.04-cuda-12.8"}})")
+              .status == 202);
+  // Billing: a discount, a credit, a metered event, and an hour of usage in September
+  // (finalized by the operator into an invoice the credit pays towards) and this month.
+  REQUIRE(c.Op("PUT", "/v1/admin/tenants/" + t + "/discounts", R"({"percent":{"*":"10"}})").status == 200);
+  REQUIRE(c.Op("POST", "/v1/admin/tenants/" + t + "/credits", R"({"kind":"promotional","amount":"100","description":"x"})")
+              .status == 201);
+  const std::string now = FormatTimestamp(Now() - std::chrono::minutes(1));
+  REQUIRE(c.Op("POST", "/v1/usage-events",
+               R"({"source":"gateway","events":[{"tenant_id":")" + t + R"(","event_id":"evt-1","meter":"tokens-input",)"
+               R"("quantity":"1000","time":")" + now + R"(","resource_kind":"endpoint","resource_id":")" + ids["endpoint"] +
+               R"(","attributes":{"model":"qwen2.5-7b-instruct"}}]})").status / 100 == 2);
+  const std::string month_start = now.substr(0, 8) + "01T00:00:00Z";
+  for (const auto& [run, start, end] : {std::tuple{1, std::string("2026-09-10T00:00:00Z"), std::string("2026-09-10T01:00:00Z")},
+                                        std::tuple{2, month_start, now}}) {
+    c.db().OwnerQuery("SET gaon.platform = 'on'; INSERT INTO usage_records (tenant_id, resource_kind, resource_id, "
+                      "run, sku, gpu_type_id, gpu_count, started_at, ended_at) VALUES ('" + t + "', 'instance', "
+                      "'inst_old', " + std::to_string(run) + ", 'gpu.h100.1x', 'h100-80gb-sxm', 1, '" + start + "', '" +
+                      end + "')");
+  }
+  made("invoice", c.Op("POST", "/v1/admin/tenants/" + t + "/invoices:finalize", R"({"period":"2026-09"})"));
+  return ids;
+}
+
+// Every table with a tenant_id column.
+std::vector<std::string> TenantTables(TestDatabase& db) {
+  const std::string list = db.OwnerQuery(
+      "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+      "AND a.attname = 'tenant_id' AND NOT a.attisdropped WHERE c.relkind = 'r' AND "
+      "c.relnamespace = 'public'::regnamespace");
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < list.size();) {
+    const auto comma = std::min(list.find(',', at), list.size());
+    out.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+// Rows of `table` with tenant_id = `owner`, counted as the application role after `settings`.
+int CountAsApp(TestDatabase& db, const std::string& table, const std::string& owner, const std::string& settings) {
+  pqxx::connection conn(db.app_url());
+  pqxx::work w(conn);
+  if (!settings.empty()) w.exec(settings);
+  return w.exec("SELECT count(*) FROM " + conn.quote_name(table) + " WHERE tenant_id = " + w.quote(owner))[0][0]
+      .as<int>();
+}
+
 }  // namespace
 
 TEST_CASE("a key of tenant B gets 404 on every route of tenant A and changes nothing of A", "[e2e][isolation]") {
-  auto c = TestCloud::Start();
+  // The API alone: no controller moves A's resources while the walk checks that nothing does.
+  auto c = TestCloud::Start({.args = {"serve", "--roles", "api"}});
   const std::string a = c->CreateTenant("tenant-a");
   const std::string b = c->CreateTenant("tenant-b");
-  // A has one of everything a route can name.
-  auto [a_user, pw] = c->AddMember(a, "alice@a.example", "tenant-admin");
-  const auto a_key_resp = c->Op("POST", "/v1/tenants/" + a + "/api-keys", R"({"name":"a-key","role":"tenant-member"})");
-  const std::string a_key_id(a_key_resp.Json().at("key").at("id").as_string());
+  const auto a_ids = OneOfEverything(*c, a);
   const std::string b_admin = c->CreateKey(b, "tenant-admin", "b-admin");
-  const std::map<std::string, std::string> a_ids = {{"tenant", a}, {"user", a_user}, {"key", a_key_id}};
 
   const std::string before = TenantFingerprint(c->db(), a);
-  int walked = 0;
+  int walked = 0, named = 0;
   for (const auto& route : AllRoutes()) {
-    if (!api::IsTenantScoped(route.permission)) continue;
+    if (route.pattern.rfind("/v1/tenants/{tenant}", 0) != 0) continue;
     ++walked;
-    // 1. A's path, B's credentials.
+    INFO(route.method << " " << route.pattern);
+    CHECK(api::IsTenantScoped(route.permission));
+    // Every resource a tenant route names exists in A: a new kind of resource makes this fail
+    // until OneOfEverything makes one, so no route is walked with ids of nothing.
+    for (std::size_t open = route.pattern.find('{'); open != std::string::npos; open = route.pattern.find('{', open + 1)) {
+      const std::string param = route.pattern.substr(open + 1, route.pattern.find('}', open) - open - 1);
+      INFO("{" << param << "}: add a resource of this kind to OneOfEverything");
+      REQUIRE(a_ids.count(param) == 1);
+    }
+    const std::string body = route.mutating() ? "{}" : "";
+    // 1. A's path, B's credentials: exactly what a missing tenant gives.
     const std::string target = Fill(route.pattern, a_ids);
-    auto r = c->Call(route.method, target, b_admin, route.mutating() ? "{}" : "");
+    auto r = c->Call(route.method, target, b_admin, body);
     INFO(route.method << " " << target << " → " << r.status << " " << r.body);
     CHECK(r.status == 404);
-    // 2. B's own path naming A's resources.
-    if (route.pattern.find('}', route.pattern.find("{tenant}") + 8) != std::string::npos) {
-      std::map<std::string, std::string> mixed = a_ids;
-      mixed["tenant"] = b;
-      const std::string own = Fill(route.pattern, mixed);
-      auto r2 = c->Call(route.method, own, b_admin, route.mutating() ? "{}" : "");
-      INFO(route.method << " " << own << " → " << r2.status << " " << r2.body);
-      CHECK((r2.status == 404 || r2.status == 400));
+    // 2. B's own path naming A's resources answers exactly as one naming nothing.
+    if (route.pattern.find('}', route.pattern.find("{tenant}") + 8) == std::string::npos) continue;
+    ++named;
+    std::map<std::string, std::string> mixed = a_ids;
+    mixed["tenant"] = b;
+    const std::string own = Fill(route.pattern, mixed);
+    auto theirs = c->Call(route.method, own, b_admin, body);
+    std::map<std::string, std::string> missing = {{"tenant", b}};
+    for (const auto& [param, id] : a_ids) {
+      if (param != "tenant") missing[param] = id.substr(0, id.find('_') + 1) + gaon::NewIdBody();
     }
+    auto nothing = c->Call(route.method, Fill(route.pattern, missing), b_admin, body);
+    INFO(route.method << " " << own << " → " << theirs.status << " " << theirs.body);
+    INFO("naming nothing → " << nothing.status << " " << nothing.body);
+    CHECK(theirs.status == nothing.status);
+    CHECK(Code(theirs) == Code(nothing));
+    if (route.method == "GET") CHECK(theirs.status == 404);
   }
-  CHECK(walked >= 10);
+  CHECK(walked >= 50);
+  CHECK(named >= 25);
   CHECK(TenantFingerprint(c->db(), a) == before);
+}
+
+TEST_CASE("the application role gets no tenant's rows from any tenant-owned table without that tenant set",
+          "[e2e][isolation][rls]") {
+  // Controllers and a fleet too, so placements, replicas, queue positions and budget alerts
+  // exist: every table that holds tenant rows holds some of A's.
+  auto c = TestCloud::Start(
+      {.env = {{"GAON_SIM_FLEET_FILE", TestCloud::FleetFile("groups:\n" +
+                                                           TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1))},
+               {"GAON_CONTROLLER_BILLING_INTERVAL", "1s"}}});
+  const std::string a = c->CreateTenant("rows-a");
+  const std::string b = c->CreateTenant("rows-b");
+  OneOfEverything(*c, a);
+  OneOfEverything(*c, b);
+  const auto tables = TenantTables(c->db());
+  REQUIRE(tables.size() >= 25);
+  const std::string platform = "SELECT set_config('gaon.platform', 'on', true)";
+  std::string empty;
+  for (int tries = 0; tries < 150; ++tries) {  // the controllers' rows come within seconds
+    empty.clear();
+    for (const auto& table : tables) {
+      if (CountAsApp(c->db(), table, a, platform) == 0) empty += table + " ";
+    }
+    if (empty.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  INFO("tables with none of A's rows — seed them in OneOfEverything: " << empty);
+  REQUIRE(empty.empty());
+  for (const auto& table : tables) {
+    INFO(table);
+    CHECK(CountAsApp(c->db(), table, a, "") == 0);
+    CHECK(CountAsApp(c->db(), table, a, "SELECT set_config('gaon.tenant_id', 'ten_nobody', true)") == 0);
+    CHECK(CountAsApp(c->db(), table, a, "SELECT set_config('gaon.tenant_id', '" + b + "', true)") == 0);
+    CHECK(CountAsApp(c->db(), table, a, "SELECT set_config('gaon.tenant_id', '" + a + "', true)") > 0);
+  }
 }
 
 TEST_CASE("every route enforces its permission for every role", "[e2e][roles]") {
@@ -114,6 +256,7 @@ TEST_CASE("every route enforces its permission for every role", "[e2e][roles]") 
   auto allowed = [](const std::string& role, api::Permission p) {
     using P = api::Permission;
     switch (p) {
+      case P::kUnset: return false;
       case P::kPublic:
       case P::kAuthenticated: return true;
       case P::kPlatformAdmin: return role == "platform-admin";

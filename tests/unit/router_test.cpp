@@ -90,3 +90,18 @@ TEST_CASE("router reports 404 for unknown paths and 405 with the allowed methods
   CHECK(r.Find("GET", "/v1//instances").route == nullptr);
   CHECK(r.Find("GET", "").route == nullptr);
 }
+
+TEST_CASE("a route must name a permission that can be checked against its path", "[router][permissions]") {
+  using gaon::api::RoutePermissionProblem;
+  // A route built without naming its permission gets kUnset, never kPublic.
+  Route unnamed{.method = "GET", .pattern = "/v1/things", .action = "things.list"};
+  CHECK(unnamed.permission == Permission::kUnset);
+  CHECK(RoutePermissionProblem(unnamed.pattern, unnamed.permission) == "names no permission");
+  // A tenant permission needs a {tenant}; a {tenant} needs a tenant permission or operators.
+  CHECK_FALSE(RoutePermissionProblem("/v1/things", Permission::kTenantRead).empty());
+  CHECK_FALSE(RoutePermissionProblem("/v1/tenants/{tenant}/things", Permission::kAuthenticated).empty());
+  CHECK_FALSE(RoutePermissionProblem("/v1/tenants/{tenant}/things", Permission::kPublic).empty());
+  CHECK(RoutePermissionProblem("/v1/tenants/{tenant}/things", Permission::kTenantRead).empty());
+  CHECK(RoutePermissionProblem("/v1/admin/tenants/{tenant}", Permission::kPlatformAdmin).empty());
+  CHECK(RoutePermissionProblem("/v1/me", Permission::kAuthenticated).empty());
+}
