@@ -220,7 +220,13 @@ struct App::Impl {
         }
         if (!admitted.ok()) return Finish(ctx, admitted, &creds);
       }
-      return Respond(ctx, ctx.route.handler(ctx));
+      auto res = ctx.route.handler(ctx);
+      if (res.ok() && !ctx.audit.tenants.empty()) {  // before a byte of the answer is sent
+        const Status written = services.db->Transact({.platform = true, .name = "audit.cross_tenant"},
+                                                     [&](storage::Tx& tx) { return AuditTouchedTenants(ctx, 200, tx); });
+        if (!written.ok()) return Finish(ctx, written, &creds);
+      }
+      return Respond(ctx, std::move(res));
     }
     std::optional<http::HttpResponse> result;
     auto run = [&](storage::Tx& tx) -> Status {
@@ -302,6 +308,9 @@ struct App::Impl {
           replay.status = begin.status;
           replay.body = std::move(begin.body);
           replay.Set("Idempotent-Replayed", "true");
+          // A replay changes nothing, but it is a request: the log shows it was answered again.
+          ctx.audit.changes = boost::json::object{{"idempotent_replay", true}, {"idempotency_key", *key}};
+          RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, replay.status, SuccessChain(ctx))));
           return replay;
         }
         idempotency_key = std::string(*key);
@@ -312,11 +321,21 @@ struct App::Impl {
     if ((route.mutating() && route.options.audited) || ctx.principal.platform_admin) {
       RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, res.status, SuccessChain(ctx))));
     }
+    RETURN_IF_ERROR(AuditTouchedTenants(ctx, res.status, tx));
     if (idempotency_key && res.status < 400) {
       RETURN_IF_ERROR(storage::CompleteIdempotent(tx, ctx.principal.id, *idempotency_key, res.status,
                                                   res.stored_body.value_or(res.body)));
     }
     return res;
+  }
+
+  // An operator's cross-tenant request, in the log of each tenant it touched.
+  Status AuditTouchedTenants(const RequestContext& ctx, int status, storage::Tx& tx) const {
+    if (!ctx.principal.platform_admin || !ctx.route.options.cross_tenant) return Status::Ok();
+    for (const auto& tenant : ctx.audit.tenants) {
+      RETURN_IF_ERROR(storage::AppendAuditEvent(tx, MakeEvent(ctx, status, tenant)));
+    }
+    return Status::Ok();
   }
 
   std::string SuccessChain(const RequestContext& ctx) const {
@@ -340,7 +359,7 @@ struct App::Impl {
     e.tenant_id = chain;
     e.time = Now();
     e.principal = {std::string(ctx.principal.type()), ctx.principal.id, ctx.principal.name};
-    if (ctx.principal.platform_admin && ctx.tenant) {
+    if (ctx.principal.platform_admin && (ctx.tenant || ctx.route.options.cross_tenant)) {
       if (auto reason = ctx.request.Header(kOperatorReasonHeader)) e.operator_reason = std::string(*reason);
     }
     e.action = ctx.route.action;
@@ -360,8 +379,9 @@ struct App::Impl {
   // transaction of its own, since the request's transaction was rolled back.
   http::HttpResponse Finish(RequestContext& ctx, const Status& s, const Credentials* creds = nullptr) {
     http::HttpResponse res = Problem(ctx, s);
-    const bool audited = (ctx.route.mutating() || ctx.principal.platform_admin) && res.status != 429 &&
-                         ctx.route.permission != Permission::kPublic && services.db;
+    // Failed logins too (public, but a change was asked for); not 429s, so a flood of
+    // refused requests cannot turn into database writes.
+    const bool audited = (ctx.route.mutating() || ctx.principal.platform_admin) && res.status != 429 && services.db;
     if (!audited) return res;
     const std::string chain = FailureChain(ctx);
     AuditEvent e = MakeEvent(ctx, res.status, chain);

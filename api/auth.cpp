@@ -174,7 +174,7 @@ Status Authorize(const Route& route, const Principal& principal, const std::opti
                               "csrf_failed");
     }
   }
-  if (principal.platform_admin && tenant) {
+  if (principal.platform_admin && (tenant || route.options.cross_tenant)) {
     const auto reason = req.Header(kOperatorReasonHeader);
     if (!reason || reason->find_first_not_of(" \t") == std::string_view::npos) {
       return PermissionDenied("operators acting on a tenant must state why in the X-Gaon-Operator-Reason header; "

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/http/http_types.h"
@@ -26,6 +27,9 @@ struct AuditDraft {
   std::string resource_id;
   boost::json::value changes;        // null when nothing worth recording changed
   std::optional<std::string> chain;  // the chain to write to, when not the path's tenant
+  // Tenants whose data an operator-wide request (RouteOptions::cross_tenant) read or changed:
+  // each finds a copy of the event, with the operator's reason, in its own log.
+  std::vector<std::string> tenants;
 };
 
 struct RequestContext {

@@ -45,6 +45,10 @@ struct RouteOptions {
   // completions): those calls are metered as usage events, and an audit event per inference
   // request would drown the log.
   bool audited = true;
+  // An operator route that reads or changes several tenants' data (no {tenant} in its path):
+  // like a route on one tenant it needs the operator's reason, and the handler names the
+  // tenants it touched in ctx.audit.tenants so each sees the access in its own audit log.
+  bool cross_tenant = false;
 };
 
 struct Route {

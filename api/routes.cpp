@@ -12,6 +12,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   using E = Execution;
   const RouteOptions own_tx{.own_transaction = true};
   const RouteOptions not_idempotent{.idempotent = false};
+  const RouteOptions cross_tenant{.cross_tenant = true};
   // clang-format off
   // System.
   r.Add({"GET",    "/healthz",                                  P::kPublic,        "system.health",   HealthzHandler(),   E::kInline});
@@ -87,7 +88,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests",       P::kTenantRead,    "quota_requests.list",   ListQuotaRequests()});
   r.Add({"GET",    "/v1/tenants/{tenant}/quota-requests/{request}", P::kTenantRead, "quota_requests.get",  GetQuotaRequest()});
   r.Add({"POST",   "/v1/tenants/{tenant}/quota-requests/{request}:cancel", P::kTenantAdmin, "quota_requests.cancel", CancelQuotaRequest(), E::kWorker, winds_down});
-  r.Add({"GET",    "/v1/admin/quota-requests",                  P::kPlatformAdmin, "quota_requests.list_all", ListQuotaRequests()});
+  r.Add({"GET",    "/v1/admin/quota-requests",                  P::kPlatformAdmin, "quota_requests.list_all", ListQuotaRequests(), E::kWorker, cross_tenant});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:approve", P::kPlatformAdmin, "quota_requests.approve", ApproveQuotaRequest()});
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:deny",    P::kPlatformAdmin, "quota_requests.deny",    DenyQuotaRequest()});
 
@@ -157,7 +158,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"GET",    "/v1/tenants/{tenant}/budgets/{budget}",     P::kBillingRead,   "budgets.get",       GetBudget()});
   r.Add({"PATCH",  "/v1/tenants/{tenant}/budgets/{budget}",     P::kTenantAdmin,   "budgets.update",    PatchBudget()});
   r.Add({"DELETE", "/v1/tenants/{tenant}/budgets/{budget}",     P::kTenantAdmin,   "budgets.delete",    DeleteBudget()});
-  r.Add({"GET",    "/v1/admin/exports",                         P::kPlatformAdmin, "exports.all",       ExportBilling(s), E::kWorker, own_tx});
+  r.Add({"GET",    "/v1/admin/exports",                         P::kPlatformAdmin, "exports.all",       ExportBilling(s), E::kWorker, {.own_transaction = true, .cross_tenant = true}});
 
   // The change feed; watch=true streams it as Server-Sent Events.
   r.Add({"GET",    "/v1/tenants/{tenant}/events",               P::kTenantRead,    "changes.list",     ListChanges(s), E::kWorker, own_tx});

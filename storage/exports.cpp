@@ -309,6 +309,20 @@ std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
   return std::nullopt;
 }
 
+StatusOr<std::vector<std::string>> TenantsWithCharges(Tx& tx, Timestamp start, Timestamp end) {
+  static constexpr Sql kTenants{
+      "exports.tenants",
+      "SELECT t.tenant_id FROM tenants t WHERE "
+      "EXISTS (SELECT 1 FROM invoices i WHERE i.tenant_id = t.tenant_id AND i.period_start = $1 AND i.state <> 'void') "
+      "OR EXISTS (SELECT 1 FROM usage_records u WHERE u.tenant_id = t.tenant_id AND u.started_at < $2 AND "
+      "(u.ended_at IS NULL OR u.ended_at > $1)) "
+      "OR EXISTS (SELECT 1 FROM usage_events e WHERE e.tenant_id = t.tenant_id AND e.occurred_at >= $1 AND "
+      "e.occurred_at < $2) ORDER BY 1"};
+  std::vector<std::string> out;
+  for (const auto& row : Exec(tx, kTenants, FormatTimestamp(start), FormatTimestamp(end))) out.emplace_back(row[0].c_str());
+  return out;
+}
+
 StatusOr<std::int64_t> StreamExport(Tx& tx, ExportFormat format, Timestamp start, Timestamp end,
                                     const std::function<bool(std::string_view)>& sink) {
   // Whole seconds, as every other timestamp of the file.

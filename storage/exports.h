@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "gaon/status.h"
 #include "gaon/time.h"
@@ -29,5 +31,9 @@ std::optional<ExportFormat> ParseExportFormat(std::string_view name);  // csv | 
 // when `sink` returns false.
 StatusOr<std::int64_t> StreamExport(Tx& tx, ExportFormat format, Timestamp start, Timestamp end,
                                     const std::function<bool(std::string_view)>& sink);
+
+// The tenants with charges in [start, end): an invoice of the period, usage records that
+// overlap it, or metered events in it — the tenants an all-tenant export shows.
+StatusOr<std::vector<std::string>> TenantsWithCharges(Tx& tx, Timestamp start, Timestamp end);
 
 }  // namespace gaon::storage

@@ -360,6 +360,13 @@ Handler ExportBilling(const Services& s) {
     if (tenant) {  // a tenant that is not there is a 404, before any byte is sent
       RETURN_IF_ERROR(s.db->Transact({.tenant = tenant, .read_only = true, .name = "billing.export_tenant"},
                                      [&](storage::Tx& tx) { return storage::GetTenant(tx, *tenant).status(); }));
+    } else {  // every tenant the file shows sees the operator's export in its audit log
+      RETURN_IF_ERROR(s.db->Transact({.platform = true, .read_only = true, .name = "billing.export_tenants"},
+                                     [&](storage::Tx& tx) -> Status {
+                                       ASSIGN_OR_RETURN(ctx.audit.tenants,
+                                                        storage::TenantsWithCharges(tx, month.first, month.second));
+                                       return Status::Ok();
+                                     }));
     }
     const year_month_day ymd{std::chrono::floor<std::chrono::days>(month.first)};
     char period[16];

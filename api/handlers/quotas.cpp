@@ -1,6 +1,8 @@
 // Quotas: what a tenant may use, what it uses, and asking for more.
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "api/context.h"
 #include "api/handlers/handlers.h"
 #include "api/respond.h"
@@ -139,6 +141,11 @@ Handler ListQuotaRequests() {
       state = st;
     }
     ASSIGN_OR_RETURN(auto page, storage::ListQuotaRequests(ctx.Tx(), ctx.tenant, state, q));
+    if (!ctx.tenant) {  // the operators' queue: each tenant listed sees the read in its audit log
+      for (const auto& r : page.items) ctx.audit.tenants.push_back(r.tenant_id.str());
+      std::sort(ctx.audit.tenants.begin(), ctx.audit.tenants.end());
+      ctx.audit.tenants.erase(std::unique(ctx.audit.tenants.begin(), ctx.audit.tenants.end()), ctx.audit.tenants.end());
+    }
     return PageResponse(std::move(page));
   };
 }

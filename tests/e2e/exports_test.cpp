@@ -262,8 +262,12 @@ TEST_CASE("FOCUS exports have the spec's columns and formats and add up to the i
       CHECK(lines(all.body, csv) == expected);
       CHECK(expected.size() > 8);
     }
-    // Reading every tenant's charges is an operator's access: audited, once per export.
-    CHECK(Sql(*c, "SELECT count(*) FROM audit_events WHERE action = 'exports.all' AND outcome = 'success'") == "2");
+    // Reading every tenant's charges is an operator's access: audited once per export in the
+    // platform's log and in the log of each of the two tenants it showed.
+    CHECK(Sql(*c, "SELECT count(*) FROM audit_events WHERE action = 'exports.all' AND outcome = 'success' AND "
+                  "tenant_id = 'platform'") == "2");
+    CHECK(Sql(*c, "SELECT count(*) FROM audit_events WHERE action = 'exports.all' AND outcome = 'success' AND "
+                  "tenant_id IN ('" + kr + "', '" + us + "')") == "4");
     // JSON Lines: one object per line, amounts as decimal strings that add up like the CSV's.
     const std::string jl = Export(*c, kr_viewer, kr, "period=2026-10&format=jsonl");
     std::int64_t sum = 0;
