@@ -465,11 +465,20 @@ TEST_CASE("a tenant with live instances cannot be deleted, and the refusal names
   const std::string key = c->CreateKey(t, "tenant-member");
   auto r = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("keeper"));
   const std::string id = S(J(r).at("id"));
+  auto e = c->Call("POST", "/v1/tenants/" + t + "/endpoints", key,
+                   R"({"name":"chat","spec":{"model":"qwen2.5-7b-instruct","gpu_type":"h100-80gb-sxm","gpus_per_replica":1}})");
+  REQUIRE(e.status == 202);
+  const std::string endpoint = S(J(e).at("id"));
   auto refused = c->Op("DELETE", "/v1/admin/tenants/" + t);
   CHECK(refused.status == 409);
   CHECK(S(J(refused).at("code")) == "tenant_has_resources");
-  CHECK(S(J(refused).at("resources").at(0)) == "instance/" + id);
+  std::set<std::string> named;
+  const auto refusal = J(refused);
+  for (const auto& v : refusal.at("resources").as_array()) named.insert(S(v));
+  CHECK(named == std::set<std::string>{"instance/" + id, "endpoint/" + endpoint});
   CHECK(S(J(refused).at("detail")).find(id) != std::string::npos);
+  CHECK(S(J(refused).at("detail")).find(endpoint) != std::string::npos);
+  CHECK(c->Op("GET", "/v1/tenants/" + t).status == 200);  // still there
 }
 
 TEST_CASE("a watch sees create, update and delete in order and resumes without missing one", "[e2e][watch]") {

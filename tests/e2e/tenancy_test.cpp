@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include <sys/stat.h>
+
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
@@ -341,6 +343,13 @@ TEST_CASE("changing the password ends every session of the user", "[e2e][session
   auto c = TestCloud::Start();
   const std::string t = c->CreateTenant("pwchange");
   auto [user, password] = c->AddMember(t, "dev@pwchange.example", "tenant-member");
+  // Passwords are stored as argon2id hashes, never as given.
+  auto stored = [&] {
+    return c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT password_hash FROM users WHERE user_id = '" + user + "'");
+  };
+  const std::string first_hash = stored();
+  CHECK(first_hash.rfind("$argon2id$", 0) == 0);
+  CHECK(first_hash.find(password) == std::string::npos);
   Session a = Login(*c, "dev@pwchange.example", password);
   Session b = Login(*c, "dev@pwchange.example", password);
   auto weak = c->Call("POST", "/v1/me/password", "", R"({"current_password":")" + password + R"(","new_password":"short"})",
@@ -354,6 +363,28 @@ TEST_CASE("changing the password ends every session of the user", "[e2e][session
   CHECK(c->Call("GET", "/v1/me", "", "", {{"Cookie", b.cookie}}).status == 401);
   Login(*c, "dev@pwchange.example", password, 401);
   Login(*c, "dev@pwchange.example", "correct horse battery staple");
+  CHECK(stored().rfind("$argon2id$", 0) == 0);
+  CHECK(stored() != first_hash);
+}
+
+TEST_CASE("gaond bootstrap prints an operator key once and writes it only for its owner", "[e2e][keys]") {
+  auto c = TestCloud::Start();
+  const std::string file = c->gaond().dir() + "/operator.key";
+  auto p = GaondProcess::Start(&c->db(), {.args = {"bootstrap", "--name", "second-operator", "--output", file},
+                                          .wait_ready = false});
+  REQUIRE(p->Wait() == 0);
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::ifstream in(file);
+  std::string key;
+  std::getline(in, key);
+  CHECK(key.rfind("gaon_sk_", 0) == 0);
+  CHECK(p->Log().find(key) != std::string::npos);  // the same key was printed
+  CHECK(c->Call("GET", "/v1/admin/tenants", key, "", {{"X-Gaon-Operator-Reason", "check"}}).status == 200);
+  // Only a hash of it is stored.
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM platform_api_keys WHERE secret_hash LIKE '%" +
+                           key.substr(8) + "%'") == "0");
 }
 
 TEST_CASE("repeated failed logins are slowed down per account and per address", "[e2e][sessions]") {
