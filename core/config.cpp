@@ -166,7 +166,8 @@ const std::vector<KeyDef>& Defs() {
     add("server.idle_timeout", "duration", "60s", "Keep-alive connections idle this long are closed.",
         DurationSetter(&Config::server, &ServerConfig::idle_timeout, milliseconds(10)));
     add("server.shutdown_timeout", "duration", "15s",
-        "On SIGTERM/SIGINT, how long in-flight requests may take to finish.",
+        "On SIGTERM/SIGINT, how long in-flight requests may take to finish; then their database work is "
+        "cancelled (rolled back) and gaond exits.",
         DurationSetter(&Config::server, &ServerConfig::shutdown_timeout, milliseconds(0)));
     add("server.ready_file", "path", "",
         "When set, gaond writes its bound address (host:port) here once it accepts requests.",

@@ -3,10 +3,13 @@
 
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "api/app.h"
@@ -82,15 +85,13 @@ Status WaitForSchema(storage::Database& db, const std::vector<storage::Migration
   return s;
 }
 
-// Housekeeping that keeps tables from growing without bound: expired idempotency keys and
-// stale login-failure counters. Runs every `interval` until `stop` is set.
-class Maintenance {
+// A thread running `body` that can be told to stop: the body sleeps in WaitForStop(), which
+// returns true once the owner is being destroyed. The destructor stops and joins it.
+class StoppableThread {
  public:
-  Maintenance(storage::Database& db, std::chrono::milliseconds interval, std::chrono::milliseconds change_retention)
-      : db_(db), interval_(interval), change_retention_(change_retention) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Maintenance() {
+  explicit StoppableThread(std::function<void(StoppableThread&)> body)
+      : thread_([this, body = std::move(body)] { body(*this); }) {}
+  ~StoppableThread() {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -98,37 +99,87 @@ class Maintenance {
     cv_.notify_all();
     thread_.join();
   }
+  // Sleeps up to `d`; true when the thread must stop.
+  bool WaitForStop(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, d, [this] { return stop_; });
+  }
 
  private:
-  void Run() {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
-      lock.unlock();
-      std::int64_t keys = 0, failures = 0, changes = 0;
-      const Status s = db_.Transact({.platform = true, .name = "maintenance"}, [&](storage::Tx& tx) -> Status {
-        ASSIGN_OR_RETURN(keys, storage::PurgeExpiredIdempotencyKeys(tx));
-        ASSIGN_OR_RETURN(failures, storage::PurgeLoginFailures(tx));
-        ASSIGN_OR_RETURN(changes, storage::PurgeChanges(tx, Now() - std::chrono::duration_cast<std::chrono::microseconds>(
-                                                                           change_retention_)));
-        return Status::Ok();
-      });
-      if (!s.ok()) {
-        LogWarn("maintenance failed", {{"error", s.ToString()}});
-      } else if (keys + failures + changes > 0) {
-        LogInfo("maintenance", {{"idempotency_keys_purged", keys}, {"login_failures_purged", failures},
-                                {"changes_purged", changes}});
-      }
-      lock.lock();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+// Housekeeping that keeps tables from growing without bound: expired idempotency keys, stale
+// login-failure counters and old change records. Runs every `interval` until destroyed.
+class Maintenance {
+ public:
+  Maintenance(storage::Database& db, std::chrono::milliseconds interval, std::chrono::milliseconds change_retention)
+      : db_(db), interval_(interval), change_retention_(change_retention), thread_([this](StoppableThread& t) {
+          while (!t.WaitForStop(interval_)) RunOnce();
+        }) {}
+
+ private:
+  void RunOnce() {
+    std::int64_t keys = 0, failures = 0, changes = 0;
+    const Status s = db_.Transact({.platform = true, .name = "maintenance"}, [&](storage::Tx& tx) -> Status {
+      ASSIGN_OR_RETURN(keys, storage::PurgeExpiredIdempotencyKeys(tx));
+      ASSIGN_OR_RETURN(failures, storage::PurgeLoginFailures(tx));
+      ASSIGN_OR_RETURN(changes, storage::PurgeChanges(tx, Now() - std::chrono::duration_cast<std::chrono::microseconds>(
+                                                                         change_retention_)));
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      LogWarn("maintenance failed", {{"error", s.ToString()}});
+    } else if (keys + failures + changes > 0) {
+      LogInfo("maintenance", {{"idempotency_keys_purged", keys}, {"login_failures_purged", failures},
+                              {"changes_purged", changes}});
     }
   }
   storage::Database& db_;
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds change_retention_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  StoppableThread thread_;
 };
+
+// Bounds a shutdown that server.shutdown_timeout alone cannot: a handler blocked in the
+// database would otherwise keep gaond alive for statement_timeout × max_tx_attempts. At
+// `deadline` after construction it interrupts the database pool — running statements are
+// cancelled, their transactions roll back, every later one fails at once with 503
+// shutting_down — and logs what it abandoned. If gaond has still not stopped `grace` after
+// that, it logs and exits at once (status 1). Destroying it disarms it.
+class ShutdownDeadline {
+ public:
+  ShutdownDeadline(std::chrono::milliseconds deadline, std::chrono::milliseconds grace, storage::Database& db,
+                   std::function<int()> in_flight)
+      : deadline_(deadline), grace_(grace), db_(db), in_flight_(std::move(in_flight)),
+        thread_([this](StoppableThread& t) { Run(t); }) {}
+
+ private:
+  void Run(StoppableThread& t) {
+    if (t.WaitForStop(deadline_)) return;
+    const int requests = in_flight_();
+    const int transactions = db_.Interrupt(grace_ / 2);
+    LogWarn("shutdown deadline passed: abandoning the work still running",
+            {{"requests_in_flight", requests},
+             {"database_transactions_cancelled", transactions},
+             {"deadline_ms", static_cast<std::int64_t>(deadline_.count())}});
+    if (t.WaitForStop(grace_)) return;
+    LogError("gaond did not stop after its shutdown deadline; exiting with work still running",
+             {{"requests_in_flight", in_flight_()}, {"database_connections_in_use", db_.Stats().in_use}});
+    FlushLogs();
+    std::_Exit(1);
+  }
+  std::chrono::milliseconds deadline_, grace_;
+  storage::Database& db_;
+  std::function<int()> in_flight_;
+  StoppableThread thread_;
+};
+
+// How long gaond may take, after its shutdown deadline, to unwind the work it cancelled.
+constexpr std::chrono::milliseconds kShutdownGrace{2000};
 
 // The simulated fleet, checked against the catalog: every host's zone and GPU type must exist.
 StatusOr<std::vector<FleetHost>> LoadCheckedFleet(const Config& config, const std::optional<Catalog>& catalog) {
@@ -219,7 +270,8 @@ int RunServe(const std::string& config_path, const std::string& roles) {
                            [s = server->get()] { return static_cast<double>(s->open_connections()); });
   (*server)->Start();
   if (controllers) controllers->Start();
-  Maintenance maintenance(**db, std::chrono::minutes(10), config->change_retention);
+  std::optional<Maintenance> maintenance;
+  maintenance.emplace(**db, std::chrono::minutes(10), config->change_retention);
   const std::string scheme = (*server)->tls() ? "https" : "http";
   LogInfo("gaond serving", {{"address", (*server)->address()},
                             {"url", scheme + "://" + (*server)->address()},
@@ -237,10 +289,15 @@ int RunServe(const std::string& config_path, const std::string& roles) {
   LogInfo("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"},
                             {"in_flight", (*server)->in_flight()},
                             {"deadline_ms", static_cast<std::int64_t>(config->server.shutdown_timeout.count())}});
-  (*server)->Shutdown(config->server.shutdown_timeout);
-  if (controllers) controllers->Stop();
-  feed.Stop();
-  app.Stop();
+  {
+    ShutdownDeadline deadline(config->server.shutdown_timeout, kShutdownGrace, **db,
+                              [s = server->get()] { return s->in_flight(); });
+    (*server)->Shutdown(config->server.shutdown_timeout, kShutdownGrace / 2);
+    if (controllers) controllers->Stop();
+    feed.Stop();
+    app.Stop();
+    maintenance.reset();
+  }
   server->reset();
   (*db)->Close();
   LogInfo("gaond stopped");

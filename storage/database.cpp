@@ -2,12 +2,14 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cassert>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "core/log.h"
@@ -99,6 +101,10 @@ struct Database::Impl {
   std::uint64_t waits = 0, timeouts = 0, reconnects = 0, retries = 0;
   std::thread flusher;
   std::condition_variable flusher_cv;
+  // Set by Interrupt(): connections refuse to send statements from then on.
+  std::atomic<bool> interrupted{false};
+  // Connections checked out by Transact() (guarded by mu), so Interrupt() can cancel them.
+  std::unordered_set<Connection*> in_use;
 
   // Commits read-only transactions left open on idle connections (defer_commit), so no
   // transaction — and no lock it holds — outlives its request by more than a few milliseconds.
@@ -133,7 +139,7 @@ struct Database::Impl {
   }
 
   StatusOr<std::unique_ptr<Connection>> Connect() {
-    auto c = std::make_unique<Connection>(PQconnectdb(url.c_str()));
+    auto c = std::make_unique<Connection>(PQconnectdb(url.c_str()), &interrupted);
     if (PQstatus(c->raw) != CONNECTION_OK) {
       std::string error = PQerrorMessage(c->raw);
       while (!error.empty() && error.back() == '\n') error.pop_back();
@@ -221,8 +227,14 @@ struct Database::Impl {
     return c;
   }
 
+  void MarkInUse(Connection* c) {
+    std::lock_guard lock(mu);
+    in_use.insert(c);
+  }
+
   void Return(std::unique_ptr<Connection> c, bool touch = true) {
     std::lock_guard lock(mu);
+    in_use.erase(c.get());
     if (c->broken || closed) {
       --open;
       if (c->broken) ++reconnects;
@@ -263,6 +275,9 @@ struct Database::Impl {
       return Unavailable("the database connection was lost", "connection_lost");
     } catch (const std::exception& e) {
       Status s = StatusFromException(e);
+      if (const auto* sql = dynamic_cast<const SqlError*>(&e); sql && sql->state() == kQueryCanceled && interrupted) {
+        s = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
+      }
       try {
         if (!c.broken) c.Rollback();
       } catch (const std::exception&) {
@@ -314,6 +329,7 @@ Status Database::Transact(const TxOptions& options, const std::function<Status(T
       last = conn.status();
       if (last.reason() != "database_unavailable" || attempt == d.config.max_tx_attempts) return last;
     } else {
+      d.MarkInUse(conn->get());
       last = d.Attempt(**conn, options, attempt, fn);
       d.Return(std::move(*conn));
       if (!IsRetryable(last) || attempt == d.config.max_tx_attempts) return last;
@@ -348,6 +364,35 @@ PoolStats Database::Stats() const {
   s.retries = impl_->retries;
   for (const auto& c : impl_->idle) s.pending_commits += c->pending_commit ? 1 : 0;
   return s;
+}
+
+int Database::Interrupt(std::chrono::milliseconds wait) {
+  Impl& d = *impl_;
+  d.interrupted = true;
+  Close();
+  const auto deadline = Clock::now() + wait;
+  int cancelled = -1;
+  for (;;) {
+    std::vector<std::shared_ptr<pg_cancel>> running;
+    {
+      std::unique_lock lock(d.mu);
+      if (cancelled < 0) cancelled = static_cast<int>(d.in_use.size());
+      if (d.in_use.empty() || Clock::now() >= deadline) break;
+      for (Connection* c : d.in_use) {
+        if (c->cancel) running.push_back(c->cancel);
+      }
+    }
+    // Outside the lock: each cancel is a round trip to the server. A statement whose cancel
+    // arrived just before it did is cancelled on the next pass.
+    for (const auto& cancel : running) {
+      char err[256];
+      PQcancel(cancel.get(), err, sizeof err);
+    }
+    std::unique_lock lock(d.mu);
+    d.cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(50)),
+                    [&d] { return d.in_use.empty(); });
+  }
+  return cancelled;
 }
 
 void Database::Close() {

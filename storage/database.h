@@ -111,6 +111,13 @@ class Database {
   // returned. Safe to call more than once.
   void Close();
 
+  // For a shutdown whose deadline has passed: Close(), then cancel the statements running on
+  // connections in use (PQcancel) until they are all returned or `wait` has passed. From now
+  // on no statement is sent, so every transaction in progress rolls back — none commits
+  // halfway — and its Transact() returns Unavailable("shutting_down") without retrying.
+  // Returns how many connections were in use when called. Any thread; idempotent.
+  int Interrupt(std::chrono::milliseconds wait);
+
  private:
   struct Impl;
   explicit Database(std::unique_ptr<Impl> impl);

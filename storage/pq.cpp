@@ -72,6 +72,9 @@ std::int64_t Result::affected_rows() const {
 
 // ---------------------------------------------------------------- connections
 
+Connection::Connection(pg_conn* raw, const std::atomic<bool>* interrupted)
+    : raw(raw), interrupted(interrupted), cancel(PQgetCancel(raw), PQfreeCancel) {}
+
 Connection::~Connection() { PQfinish(raw); }
 
 namespace {
@@ -84,6 +87,13 @@ namespace {
 }  // namespace
 
 Result Connection::Run(Statement last) {
+  if (interrupted && interrupted->load()) {
+    // Sending now could start a statement after the interrupt's cancel went out; fail
+    // the transaction the way a cancelled statement would.
+    queue.clear();
+    if (begun) tx_failed = true;
+    ThrowSqlError(std::string(kQueryCanceled), "canceling statement: the database pool was interrupted");
+  }
   std::vector<Statement> batch;
   batch.reserve(queue.size() + 2);
   if (pending_commit) batch.push_back(Statement{.text = "COMMIT"});

@@ -516,7 +516,7 @@ void HttpServer::Start() {
   }
 }
 
-void HttpServer::Shutdown(std::chrono::milliseconds deadline) {
+void HttpServer::Shutdown(std::chrono::milliseconds deadline, std::chrono::milliseconds answer_grace) {
   Impl& d = *impl_;
   if (d.draining.exchange(true)) return;
   if (d.threads.empty()) {
@@ -540,12 +540,17 @@ void HttpServer::Shutdown(std::chrono::milliseconds deadline) {
   }
   for (auto& s : live) s->Drain();
   live.clear();
+  const auto none_in_flight = [&d] { return d.in_flight.load() == 0; };
   {
     std::unique_lock lock(d.mu);
-    d.idle_cv.wait_for(lock, deadline, [&d] { return d.in_flight.load() == 0; });
+    if (!d.idle_cv.wait_for(lock, deadline, none_in_flight)) {
+      LogWarn("shutdown deadline passed with requests in flight",
+              {{"in_flight", d.in_flight.load()}, {"answer_grace_ms", static_cast<std::int64_t>(answer_grace.count())}});
+      d.idle_cv.wait_for(lock, answer_grace, none_in_flight);
+    }
   }
-  if (d.in_flight.load() > 0) {
-    LogWarn("shutdown deadline passed with requests in flight", {{"in_flight", d.in_flight.load()}});
+  if (const int left = d.in_flight.load(); left > 0) {
+    LogWarn("requests abandoned at shutdown: their connections close without an answer", {{"requests", left}});
   }
   d.stopped = true;
   d.guards.clear();

@@ -3,7 +3,8 @@
 // N I/O threads, each with its own io_context; one acceptor hands connections out round-robin.
 // Keep-alive, per-connection read and idle timeouts, header and body size limits (431/413),
 // a connection cap (503), X-Request-Id on every response, and graceful shutdown: stop
-// accepting, close idle connections, let in-flight requests finish until a deadline.
+// accepting, close idle connections, let in-flight requests finish until a deadline, then
+// stop.
 // The server knows nothing about routes: complete requests go to a RequestHandler.
 // Beast and Asio live only in server.cpp (and beast_impl.cpp, which compiles them once).
 // Thread-safety: Start/Shutdown from one controlling thread; the rest is internal.
@@ -34,8 +35,12 @@ class HttpServer {
   // Starts the I/O threads and accepting. Returns immediately.
   void Start();
   // Stops accepting and closes idle connections; waits up to `deadline` for in-flight
-  // requests (including streams) to finish, then stops the I/O threads. Idempotent.
-  void Shutdown(std::chrono::milliseconds deadline);
+  // requests (including streams) to finish, then stops the I/O threads. Requests still in
+  // flight at the deadline get up to `answer_grace` more: the caller cancels their work then
+  // (gaond interrupts the database pool), and their error answers can still go out. Logs how
+  // many requests it abandons. Idempotent.
+  void Shutdown(std::chrono::milliseconds deadline,
+                std::chrono::milliseconds answer_grace = std::chrono::milliseconds(0));
 
   // Requests read and not yet answered.
   int in_flight() const;

@@ -13,6 +13,7 @@
 // migrations and LISTEN, has no pipeline mode; that is why this layer speaks libpq.)
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,7 @@
 
 struct pg_conn;    // libpq's PGconn
 struct pg_result;  // libpq's PGresult
+struct pg_cancel;  // libpq's PGcancel
 
 namespace gaon::storage {
 
@@ -133,16 +135,22 @@ struct Statement {
   std::string_view Text() const { return owned_text.empty() ? text : std::string_view(owned_text); }
 };
 
+// SQLSTATE query_canceled: a statement cancelled by statement_timeout or by Interrupt().
+inline constexpr std::string_view kQueryCanceled = "57014";
+
 // One pooled connection and what the pool knows about it.
 class Connection {
  public:
-  explicit Connection(pg_conn* raw) : raw(raw) {}
+  // Takes ownership of `raw`. `interrupted`, when given, must outlive the connection: once it
+  // is true, Run() refuses to send anything (see Database::Interrupt()).
+  explicit Connection(pg_conn* raw, const std::atomic<bool>* interrupted = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Sends the queued statements and `last` in one pipeline round trip and returns last's
-  // rows. Throws SqlError (also for a queued statement's failure) or ConnectionLost.
+  // rows. Throws SqlError (also for a queued statement's failure) or ConnectionLost; SqlError
+  // with kQueryCanceled, without sending anything, once the pool was interrupted.
   Result Run(Statement last);
   // Ends the open transaction: COMMIT (with anything queued), ROLLBACK, or — for a read-only
   // transaction — leaves it to be committed in front of the next statement. A transaction
@@ -153,6 +161,8 @@ class Connection {
   void RunPlain(const char* text);
 
   pg_conn* raw;
+  const std::atomic<bool>* interrupted;
+  std::shared_ptr<pg_cancel> cancel;  // for PQcancel from another thread; null if libpq made none
   std::unordered_set<std::string_view> prepared;  // names point at static storage
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
   bool broken = false;

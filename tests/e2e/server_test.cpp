@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "tests/support/cloud.h"
 #include "tests/support/gaond_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_db.h"
@@ -232,6 +233,47 @@ TEST_CASE("graceful shutdown finishes the request in flight and then exits", "[e
   CHECK(answer.Header("Connection") == "close");
   CHECK(gaond->Wait() == 0);
   CHECK_THAT(gaond->Log(), Catch::Contains("gaond stopped"));
+}
+
+TEST_CASE("at the shutdown deadline database work is cancelled and rolled back and gaond exits", "[e2e][shutdown]") {
+  // A short deadline against the default 30 s statement timeout: without cancellation gaond
+  // would wait for the blocked statement (8 attempts of it) before exiting.
+  auto c = TestCloud::Start({.env = {{"GAON_SERVER_SHUTDOWN_TIMEOUT", "500ms"}}});
+  const std::string t = c->CreateTenant("lockedco");
+  const std::string before = c->db().AdminQuery("SELECT display_name FROM tenants WHERE tenant_id = '" + t + "'");
+
+  // Hold the tenant's row lock, so the PATCH below blocks inside its UPDATE.
+  pqxx::connection lock_conn(c->db().admin_url());
+  pqxx::work lock(lock_conn);
+  lock.exec("SELECT 1 FROM tenants WHERE tenant_id = " + lock.quote(t) + " FOR UPDATE");
+  auto patch = std::async(std::launch::async, [&] {
+    return c->Op("PATCH", "/v1/tenants/" + t, R"({"display_name":"changed during shutdown"})");
+  });
+  REQUIRE(WaitUntil([&] {
+    return c->db().AdminQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND application_name = 'gaond' AND wait_event_type = 'Lock'") == "1";
+  }));
+
+  const auto signalled = std::chrono::steady_clock::now();
+  c->gaond().Signal(SIGTERM);
+  const int code = c->gaond().Wait(std::chrono::seconds(20));
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  CHECK(code == 0);
+  CHECK(took < std::chrono::milliseconds(500 + 1500));
+  const auto answer = patch.get();
+  CHECK(answer.status == 503);
+  CHECK_THAT(answer.body, Catch::Contains("shutting_down"));
+  const std::string log = c->gaond().Log();
+  CHECK_THAT(log, Catch::Contains("shutdown deadline passed: abandoning the work still running"));
+  CHECK_THAT(log, Catch::Contains("\"database_transactions_cancelled\":1"));
+  CHECK_THAT(log, Catch::Contains("gaond stopped"));
+
+  // Nothing of the cancelled PATCH committed: neither the change nor its audit record.
+  lock.abort();
+  CHECK(c->db().AdminQuery("SELECT display_name FROM tenants WHERE tenant_id = '" + t + "'") == before);
+  CHECK(c->db().AdminQuery("SELECT count(*) FROM audit_events WHERE action = 'tenants.update'") == "0");
+  CHECK(c->db().AdminQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = 'gaond'") == "0");
 }
 
 TEST_CASE("TLS serves with TLS 1.2 or newer and refuses older protocols", "[e2e][tls]") {

@@ -10,6 +10,7 @@
 #include "storage/database.h"
 #include "storage/idempotency.h"
 #include "storage/internal/pq.h"
+#include "tests/support/gaond_process.h"
 #include "tests/support/test_db.h"
 
 using namespace gaon;
@@ -214,6 +215,38 @@ TEST_CASE("a checkout waits for a free connection and gives up at the timeout", 
   CHECK(db->Ping().ok());
   CHECK(db->Stats().timeouts == 1);
   CHECK_THAT(metrics.Render(), Catch::Contains("gaon_db_pool_timeouts_total 1"));
+}
+
+TEST_CASE("interrupting the pool cancels running statements, rolls them back and refuses new work",
+          "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'before');"
+                  "GRANT SELECT, INSERT, UPDATE ON notes TO gaon_app");
+  auto cfg = tdb->Config(2);
+  cfg.statement_timeout = std::chrono::seconds(60);
+  auto db = Database::Create(cfg, nullptr).value();
+  std::atomic<bool> wrote{false};
+  Status blocked;
+  std::thread writer([&] {
+    blocked = db->Transact({}, [&](Tx& tx) {
+      storage::ExecRaw(tx, "INSERT INTO notes VALUES (2, 'half')");
+      wrote = true;
+      storage::ExecRaw(tx, "SELECT pg_sleep(60)");
+      storage::ExecRaw(tx, "UPDATE notes SET body = 'after' WHERE id = 1");
+      return Status::Ok();
+    });
+  });
+  REQUIRE(test::WaitUntil([&] { return wrote.load(); }));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(db->Interrupt(std::chrono::seconds(5)) == 1);
+  writer.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  CHECK(blocked.code() == StatusCode::kUnavailable);
+  CHECK(blocked.reason() == "shutting_down");
+  CHECK(db->Stats().retries == 0);
+  CHECK(tdb->OwnerQuery("SELECT string_agg(body, ',' ORDER BY id) FROM notes") == "before");
+  CHECK(db->Ping().reason() == "shutting_down");
+  CHECK(db->Interrupt(std::chrono::seconds(1)) == 0);  // idempotent
 }
 
 TEST_CASE("the pool reconnects transparently after PostgreSQL restarts", "[pg][database][serial]") {
