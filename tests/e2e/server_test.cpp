@@ -3,10 +3,13 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <pqxx/pqxx>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -305,4 +308,82 @@ TEST_CASE("a client still sending an oversized body receives the 413", "[e2e][li
   std::string req = "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n" + std::string(1048576, 'z');
   auto r = http.Raw(req);
   CHECK(r.status == 413);
+}
+
+namespace {
+
+// Runs `script` with bash after sourcing the ./gaon script (which then defines its functions
+// and runs no verb); returns bash's exit status.
+int SourceGaon(const std::string& dir, const std::string& script) {
+  std::ofstream(dir + "/script.sh") << "source " << GAON_SOURCE_DIR << "/gaon\nset +e\n" << script;
+  const int status = std::system(("bash " + dir + "/script.sh").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("./gaon run exits with gaond's failure status, and 0 when stopped by a signal", "[e2e][gaon-script]") {
+  const std::string dir = MakeTempDir("gaon-run");
+  // A stand-in for gaond: fails with $FAKE_FAIL, or serves until SIGTERM and then exits 0.
+  std::filesystem::create_directories(dir + "/build/server");
+  std::ofstream(dir + "/build/server/gaond") << R"(#!/bin/sh
+[ "$1" = serve ] || exit 1
+[ -n "$FAKE_FAIL" ] && exit "$FAKE_FAIL"
+trap 'exit 0' TERM
+echo 127.0.0.1:1 >"$GAON_SERVER_READY_FILE"
+while :; do sleep 0.05; done
+)";
+  std::filesystem::permissions(dir + "/build/server/gaond", std::filesystem::perms::owner_all);
+  const std::string serve = "BUILD=" + dir + "/build STATE=" + dir + "/state; mkdir -p $STATE\n" +
+                            "export GAON_SERVER_LISTEN=127.0.0.1:1\n" +
+                            "rc=0; serve_foreground 2>/dev/null || rc=$?; echo $rc >" + dir + "/rc\nexit $rc\n";
+
+  CHECK(SourceGaon(dir, "export FAKE_FAIL=3\n" + serve) == 3);
+  std::filesystem::remove(dir + "/rc");
+
+  // Stopped the way Ctrl-C or a service manager stops it: the script's SIGTERM reaches gaond,
+  // which exits 0, and so does the script.
+  const std::string runner = dir + "/runner.sh";
+  std::ofstream(runner) << "echo $$ >" << dir << "/pid\nsource " << GAON_SOURCE_DIR << "/gaon\nset +e\n" << serve;
+  REQUIRE(std::system(("bash " + runner + " >/dev/null 2>&1 &").c_str()) == 0);
+  REQUIRE(WaitUntil([&] { return std::filesystem::exists(dir + "/state/gaond.addr"); }));
+  const pid_t script = std::stoi(ReadFile(dir + "/pid"));
+  REQUIRE(::kill(script, SIGTERM) == 0);
+  REQUIRE(WaitUntil([&] { return !ReadFile(dir + "/rc").empty(); }));
+  CHECK(ReadFile(dir + "/rc") == "0\n");
+}
+
+TEST_CASE("./gaon configures the build afresh when its build settings change", "[e2e][gaon-script]") {
+  const std::string dir = MakeTempDir("gaon-build");
+  std::filesystem::create_directories(dir + "/build");
+  std::ofstream(dir + "/build/build.ninja") << "";
+  // cmake is replaced by a function that records how it was called.
+  const auto build = [&](const std::string& settings) {
+    std::filesystem::remove(dir + "/calls");
+    REQUIRE(SourceGaon(dir, "unset GAON_BUILD_TYPE GAON_WERROR GAON_CMAKE_ARGS\n" + settings +
+                                "\nBUILD=" + dir + "/build\ncmake() { echo \"$*\" >>" + dir +
+                                "/calls; }\nbuild 2>/dev/null\n") == 0);
+    return ReadFile(dir + "/calls");
+  };
+  const std::string first = build("");  // no record of the settings used: configure
+  CHECK_THAT(first, Catch::Contains("--fresh") && Catch::Contains("-DCMAKE_BUILD_TYPE=RelWithDebInfo") &&
+                        Catch::Contains("-DGAON_WERROR=ON"));
+  CHECK_THAT(build(""), !Catch::Contains("--fresh"));  // same settings: build only
+  CHECK_THAT(build("export GAON_BUILD_TYPE=Debug"),
+             Catch::Contains("--fresh") && Catch::Contains("-DCMAKE_BUILD_TYPE=Debug"));
+  CHECK_THAT(build("export GAON_BUILD_TYPE=Debug GAON_CMAKE_ARGS=-DGAON_ASAN=ON"),
+             Catch::Contains("--fresh") && Catch::Contains("-DGAON_ASAN=ON"));
+  // Dropping an option configures afresh too, so the cached option does not linger.
+  const std::string dropped = build("export GAON_BUILD_TYPE=Debug");
+  CHECK_THAT(dropped, Catch::Contains("--fresh") && !Catch::Contains("GAON_ASAN"));
+  CHECK_THAT(build("export GAON_BUILD_TYPE=Debug GAON_WERROR=OFF"),
+             Catch::Contains("--fresh") && Catch::Contains("-DGAON_WERROR=OFF"));
+  CHECK_THAT(ReadFile(dir + "/build/gaon-build-settings"), Catch::Contains("GAON_WERROR=OFF"));
+  std::filesystem::remove(dir + "/build/build.ninja");  // never configured: configure
+  CHECK_THAT(build("export GAON_BUILD_TYPE=Debug GAON_WERROR=OFF"), Catch::Contains("-S ") && !Catch::Contains("--fresh"));
 }
