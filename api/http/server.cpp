@@ -473,9 +473,12 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerConfig& con
   if (config.tls.enabled()) {
     impl->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     try {
-      impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-      SSL_CTX_set_min_proto_version(impl->tls->native_handle(), TLS1_2_VERSION);
+      impl->tls->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+      // The one setting that refuses SSL 3, TLS 1.0 and 1.1, whatever the system's OpenSSL
+      // configuration allows (the e2e TLS test proves it).
+      if (SSL_CTX_set_min_proto_version(impl->tls->native_handle(), TLS1_2_VERSION) != 1) {
+        return Internal("server.tls: OpenSSL refused TLS 1.2 as the minimum protocol", "tls_setup_failed");
+      }
       impl->tls->use_certificate_chain_file(config.tls.cert_file);
       impl->tls->use_private_key_file(config.tls.key_file, ssl::context::pem);
     } catch (const std::exception& e) {
