@@ -69,12 +69,17 @@ void ChangeFeed::Announce(bool connected) {
   for (const auto& fn : subs) fn(connected);
 }
 
-bool ChangeFeed::Wait(const std::string& tenant, std::int64_t after_seq, std::chrono::milliseconds timeout) {
+ChangeFeed::Mark ChangeFeed::MarkOf(const std::string& tenant) const {
+  std::lock_guard lock(mu_);
+  auto it = notices_.find(tenant);
+  return {it == notices_.end() ? 0 : it->second, epoch_};
+}
+
+bool ChangeFeed::Wait(const std::string& tenant, Mark since, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  const std::uint64_t epoch = epoch_;
   return cv_.wait_for(lock, timeout, [&] {
-    auto it = latest_.find(tenant);
-    return stop_ || epoch_ != epoch || (it != latest_.end() && it->second > after_seq);
+    auto it = notices_.find(tenant);
+    return stop_ || epoch_ != since.epoch || (it != notices_.end() && it->second != since.notices);
   });
 }
 
@@ -82,8 +87,7 @@ void ChangeFeed::Deliver(const ChangeNotice& n) {
   std::vector<std::function<void(const ChangeNotice&)>> subs;
   {
     std::lock_guard lock(mu_);
-    auto& latest = latest_[n.tenant];
-    latest = std::max(latest, n.seq);
+    ++notices_[n.tenant];
     subs = subscribers_;
   }
   cv_.notify_all();
@@ -103,7 +107,7 @@ void ChangeFeed::Run() {
         std::istringstream in(payload);
         ChangeNotice n;
         std::string origin;
-        if (in >> n.tenant >> n.seq >> n.kind >> n.resource_id) {
+        if (in >> n.tenant >> n.kind >> n.resource_id) {
           n.from_controller = (in >> origin) && origin == "c";
           Deliver(n);
         }

@@ -25,7 +25,6 @@ namespace gaon::storage {
 
 struct ChangeNotice {
   std::string tenant;
-  std::int64_t seq = 0;
   std::string kind;
   std::string resource_id;
   bool from_controller = false;  // status the controllers wrote themselves
@@ -39,9 +38,16 @@ class ChangeFeed {
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
-  // Blocks until a change of `tenant` newer than `after_seq` was announced, the feed
-  // reconnected, Stop() was called, or `timeout` passed. True when there may be news.
-  bool Wait(const std::string& tenant, std::int64_t after_seq, std::chrono::milliseconds timeout);
+  // Where a tenant's notices stand. Take one before reading the changes table and wait from
+  // it after, so a notice that arrives in between still wakes the waiter.
+  struct Mark {
+    std::uint64_t notices = 0;  // notices of the tenant so far
+    std::uint64_t epoch = 0;
+  };
+  Mark MarkOf(const std::string& tenant) const;
+  // Blocks until a change of `tenant` was announced after `since`, the feed reconnected,
+  // Stop() was called, or `timeout` passed. True when there may be news.
+  bool Wait(const std::string& tenant, Mark since, std::chrono::milliseconds timeout);
   // Calls `fn` (on the feed's thread) for every notice; for the controllers.
   void Subscribe(std::function<void(const ChangeNotice&)> fn);
   // Calls `fn` (on the feed's thread) with the payload of every notification on gaon_auth
@@ -61,7 +67,7 @@ class ChangeFeed {
   const DatabaseConfig config_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::int64_t> latest_;  // newest announced seq per tenant
+  std::map<std::string, std::uint64_t> notices_;  // notices announced per tenant
   std::uint64_t epoch_ = 0;                      // bumped on every (re)connect
   bool listening_ = false;
   bool stop_ = false;

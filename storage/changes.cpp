@@ -11,7 +11,7 @@ constexpr Sql kRecord{"changes.record",
                       "WITH head AS (UPDATE tenant_change_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq), "
                       "ins AS (INSERT INTO changes (tenant_id, seq, kind, resource_id, change_type, resource_version, object) "
                       "SELECT $1, head.seq, $2, $3, $4, $5, $6::jsonb FROM head "
-                      "RETURNING seq, pg_notify('gaon_changes', $1 || ' ' || seq || ' ' || $2 || ' ' || $3 || ' ' || $7)) "
+                      "RETURNING seq) "
                       "SELECT coalesce((SELECT seq FROM ins), gaon_fail('tenant ' || $1 || ' has no change feed'))"};
 constexpr Sql kList{"changes.list",
                     "SELECT seq, at, change_type, kind, resource_id, resource_version, object::text FROM changes "
@@ -29,7 +29,9 @@ Status RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::
                     std::string_view type, std::int64_t resource_version, const boost::json::value& object,
                     ChangeOrigin origin) {
   ExecLater(tx, kRecord, tenant.str(), std::string(kind), std::string(resource_id), std::string(type), resource_version,
-            boost::json::serialize(object), origin == ChangeOrigin::kApi ? "a" : "c");
+            boost::json::serialize(object));
+  TxAccess::Notices(tx).push_back(tenant.str() + " " + std::string(kind) + " " + std::string(resource_id) +
+                                  (origin == ChangeOrigin::kApi ? " a" : " c"));
   return Status::Ok();
 }
 

@@ -1,5 +1,5 @@
 // The change feed: one record per write to a tenant's resources, in the same transaction, with
-// a per-tenant sequence in commit order, announced with pg_notify at commit.
+// a per-tenant sequence in commit order, announced after commit (ChangeNotifier).
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -19,10 +19,11 @@ inline constexpr const char* kAuthChannel = "gaon_auth";
 // act) or the controllers themselves (status they wrote: nothing more to act on).
 enum class ChangeOrigin { kApi, kController };
 
-// Appends a change (taking the tenant's change-head row lock until commit) and queues the
-// notification "<tenant> <seq> <kind> <resource id> <a|c>". The statement travels with the
-// transaction's COMMIT (ExecLater), so the head lock is held for that round trip only and
-// sequence order within a tenant is commit order.
+// Appends a change (taking the tenant's change-head row lock until commit) and, once the
+// transaction has committed, has it announced as "<tenant> <kind> <resource id> <a|c>" on
+// kChangesChannel. The statement travels with the transaction's COMMIT (ExecLater), so the
+// head lock is held for that round trip only and sequence order within a tenant is commit
+// order.
 Status RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
                     std::string_view type, std::int64_t resource_version, const boost::json::value& object,
                     ChangeOrigin origin = ChangeOrigin::kApi);

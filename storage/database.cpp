@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "storage/change_notifier.h"
 #include "storage/internal/pq.h"
 
 namespace gaon::storage {
@@ -105,6 +106,8 @@ struct Database::Impl {
   std::atomic<bool> interrupted{false};
   // Connections checked out by Transact() (guarded by mu), so Interrupt() can cancel them.
   std::unordered_set<Connection*> in_use;
+  // Announces the changes of committed transactions (see change_notifier.h for why not in them).
+  std::unique_ptr<ChangeNotifier> notifier;
 
   // Commits read-only transactions left open on idle connections (defer_commit), so no
   // transaction — and no lock it holds — outlives its request by more than a few milliseconds.
@@ -265,6 +268,7 @@ struct Database::Impl {
       assert((!options.defer_commit || options.read_only) && "only read-only transactions may defer their COMMIT");
       committing = true;
       c.Commit(options.defer_commit);
+      notifier->Post(std::move(tx.notices_));
       return Status::Ok();
     } catch (const ConnectionLost&) {
       c.broken = true;
@@ -297,6 +301,7 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->url = WithConnectTimeout(config.url, config.connect_timeout);
+  impl->notifier = std::make_unique<ChangeNotifier>(impl->url);
   std::unique_ptr<Database> db(new Database(std::move(impl)));
   db->impl_->flusher = std::thread([d = db->impl_.get()] { d->Flush(); });
   if (metrics) {
@@ -315,6 +320,10 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
                               [self] { return static_cast<double>(self->Stats().reconnects); });
     metrics->AddCallbackCounter("gaon_db_tx_retries_total", "Transaction attempts retried.",
                               [self] { return static_cast<double>(self->Stats().retries); });
+    ChangeNotifier* notifier = self->impl_->notifier.get();
+    metrics->AddCallbackCounter("gaon_change_notices_dropped_total",
+                                "Change notices not announced (the database unreachable); the next resync finds them.",
+                                [notifier] { return static_cast<double>(notifier->dropped()); });
   }
   return db;
 }
@@ -406,6 +415,7 @@ void Database::Close() {
     impl_->flusher_cv.notify_all();
   }
   if (impl_->flusher.joinable()) impl_->flusher.join();
+  impl_->notifier->Stop();  // sends what committed transactions left to announce
 }
 
 }  // namespace gaon::storage

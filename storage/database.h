@@ -75,6 +75,7 @@ class Tx {
   Connection& conn_;
   const TxOptions& options_;
   int attempt_;
+  std::vector<std::string> notices_;  // change notices to announce once committed
 };
 
 struct PoolStats {

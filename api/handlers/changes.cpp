@@ -90,6 +90,8 @@ Handler ListChanges(const Services& s) {
       }
       for (;;) {
         std::vector<ChangeEvent> batch;
+        // Marked before the read: a change announced while reading still wakes the wait below.
+        const storage::ChangeFeed::Mark mark = s.feed ? s.feed->MarkOf(tenant.str()) : storage::ChangeFeed::Mark{};
         const Status read = s.db->Transact({.tenant = tenant, .read_only = true, .name = "changes.watch"},
                                            [&](storage::Tx& tx) -> Status {
                                              ASSIGN_OR_RETURN(batch, storage::ListChanges(tx, tenant, seq, kBatch));
@@ -111,7 +113,7 @@ Handler ListChanges(const Services& s) {
         auto idle = std::chrono::steady_clock::duration::zero();
         for (;;) {
           if (out.closing() || std::chrono::steady_clock::now() > deadline) return;
-          if (s.feed ? s.feed->Wait(tenant.str(), seq, kPollSlice) : false) break;
+          if (s.feed ? s.feed->Wait(tenant.str(), mark, kPollSlice) : false) break;
           if (!s.feed) std::this_thread::sleep_for(kPollSlice);
           idle += kPollSlice;
           if (idle >= kHeartbeat) {

@@ -181,6 +181,7 @@ class Connection {
 
 struct TxAccess {
   static Connection& Conn(Tx& tx) { return tx.conn_; }
+  static std::vector<std::string>& Notices(Tx& tx) { return tx.notices_; }
 };
 
 // Parameters as text; std::nullopt is NULL.
