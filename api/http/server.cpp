@@ -32,6 +32,8 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr std::size_t kStreamChunkBytes = 64 * 1024;
+// What one read takes in while a kept-alive connection waits for its next request.
+constexpr std::size_t kFirstReadBytes = 4096;
 
 class SessionBase {
  public:
@@ -139,8 +141,21 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(server_.config.max_body_bytes));
-    beast::get_lowest_layer(stream_).expires_after(first_ ? server_.config.read_timeout
-                                                          : server_.config.idle_timeout);
+    if (first_ || buffer_.size() > 0) return ReadHeader();
+    // Between requests a kept-alive connection may idle for idle_timeout; once the next
+    // request starts arriving it has read_timeout, like the first, so a head sent half-way
+    // cannot hold the connection for the idle timeout.
+    beast::get_lowest_layer(stream_).expires_after(server_.config.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    beast::get_lowest_layer(stream_).expires_after(server_.config.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                self->OnHeader(ec);

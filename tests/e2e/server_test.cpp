@@ -1,18 +1,26 @@
 // End-to-end: a real gaond process against a real PostgreSQL database.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <pqxx/pqxx>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "tests/support/cloud.h"
 #include "tests/support/gaond_process.h"
@@ -20,6 +28,98 @@
 #include "tests/support/test_db.h"
 
 using namespace gaon::test;
+
+namespace {
+
+// Forwards loopback TCP connections to 127.0.0.1:`target_port` until Stop(), which cuts every
+// connection and closes the port: to gaond behind it, a database server that went away.
+class TcpForwarder {
+ public:
+  explicit TcpForwarder(int target_port) : target_port_(target_port) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(listen_fd_, 64) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+      throw std::runtime_error("TcpForwarder: cannot listen");
+    }
+    port_ = ntohs(sa.sin_port);
+    accept_ = std::thread([this] { Accept(); });
+  }
+  ~TcpForwarder() { Stop(); }
+  int port() const { return port_; }
+
+  void Stop() {
+    if (stopped_.exchange(true)) return;
+    accept_.join();  // from here on, this thread alone touches fds_ and pipes_
+    ::close(listen_fd_);
+    for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+    for (auto& t : pipes_) t.join();
+    for (int fd : fds_) ::close(fd);
+  }
+
+ private:
+  void Accept() {
+    while (!stopped_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int client = ::accept(listen_fd_, nullptr, nullptr);
+      if (client < 0) continue;
+      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons(static_cast<uint16_t>(target_port_));
+      sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      fds_.push_back(client);
+      fds_.push_back(server);
+      pipes_.emplace_back([this, client, server] { Pipe(client, server); });
+    }
+  }
+  // Copies both ways until either side closes or Stop() shuts the sockets down.
+  void Pipe(int a, int b) {
+    char buf[16384];
+    pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    while (!stopped_ && ::poll(p, 2, 50) >= 0) {
+      bool open = true;
+      for (int i = 0; i < 2 && open; ++i) {
+        if (!p[i].revents) continue;
+        const ssize_t n = ::recv(p[i].fd, buf, sizeof buf, 0);
+        open = n > 0 && ::send(p[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) == n;
+      }
+      if (!open) break;
+    }
+    ::shutdown(a, SHUT_RDWR);
+    ::shutdown(b, SHUT_RDWR);
+  }
+  int target_port_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopped_{false};
+  std::thread accept_;
+  std::vector<int> fds_;              // both ends of every connection; Accept() adds to them
+  std::vector<std::thread> pipes_;    // one per connection
+};
+
+// The port of a postgresql://user:password@host:PORT/db URL, and the URL with another port.
+int UrlPort(const std::string& url) {
+  std::smatch m;
+  if (!std::regex_search(url, m, std::regex("@[^/:]+:([0-9]+)/"))) throw std::runtime_error("no port in " + url);
+  return std::stoi(m[1]);
+}
+std::string WithPort(const std::string& url, int port) {
+  std::smatch m;
+  if (!std::regex_search(url, m, std::regex("@[^/:]+:([0-9]+)/"))) throw std::runtime_error("no port in " + url);
+  return url.substr(0, m.position(1)) + std::to_string(port) + url.substr(m.position(1) + m.length(1));
+}
+
+}  // namespace
 
 TEST_CASE("gaond answers health, readiness, metrics and its API contract", "[e2e]") {
   auto db = TestDatabase::Create();
@@ -84,6 +184,58 @@ TEST_CASE("request ids are taken from the client when well-formed and generated 
   gaond->Signal(SIGTERM);
   gaond->Wait();
   CHECK_THAT(gaond->Log(), Catch::Contains("\"request_id\":\"client-trace.42:abc\""));
+}
+
+TEST_CASE("every log line is one JSON object with time and level and msg and the request id", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  REQUIRE(http.Request("GET", "/v1/missing", "", {{"X-Request-Id", "log-line-check-1"}}).status == 404);
+  gaond->Signal(SIGTERM);
+  REQUIRE(gaond->Wait() == 0);
+  std::istringstream log(gaond->Log());
+  std::string line;
+  int lines = 0, access = 0;
+  while (std::getline(log, line)) {
+    INFO(line);
+    ++lines;
+    boost::json::object o;
+    REQUIRE_NOTHROW(o = boost::json::parse(line).as_object());
+    CHECK(std::regex_match(std::string(o.at("time").as_string()),
+                           std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+    const std::string level(o.at("level").as_string());
+    CHECK((level == "debug" || level == "info" || level == "warn" || level == "error"));
+    CHECK_FALSE(o.at("msg").as_string().empty());
+    if (o.contains("request_id") && o.at("request_id") == "log-line-check-1") {
+      ++access;
+      CHECK(o.at("status").as_int64() == 404);
+    }
+  }
+  CHECK(lines >= 3);  // serving, one access line, shutting down, stopped
+  CHECK(access == 1);
+}
+
+TEST_CASE("the pool gauges show a connection in use while a request holds it", "[e2e]") {
+  auto db = TestDatabase::Create();
+  // Without the controllers, whose connections would come and go in the same gauge.
+  auto gaond = GaondProcess::Start(db.get(), {.args = {"serve", "--roles", "api"}});
+  HttpClient http(gaond->address());
+  REQUIRE(http.Get("/readyz").status == 200);
+  CHECK_THAT(http.Get("/metrics").body, Catch::Contains("\ngaon_db_pool_connections_in_use 0\n"));
+
+  // /readyz reads schema_migrations: while the test locks it, the request holds its connection.
+  pqxx::connection lock_conn(db->owner_url());
+  pqxx::work lock(lock_conn);
+  lock.exec("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE");
+  auto blocked = std::async(std::launch::async, [&] { return HttpClient(gaond->address()).Get("/readyz"); });
+  CHECK(WaitUntil([&] {
+    return http.Get("/metrics").body.find("\ngaon_db_pool_connections_in_use 1\n") != std::string::npos;
+  }));
+  lock.abort();
+  CHECK(blocked.get().status == 200);
+  CHECK(WaitUntil([&] {
+    return http.Get("/metrics").body.find("\ngaon_db_pool_connections_in_use 0\n") != std::string::npos;
+  }));
 }
 
 TEST_CASE("oversized bodies get 413 and oversized heads 431, as problems", "[e2e][limits]") {
@@ -153,6 +305,38 @@ TEST_CASE("idle keep-alive connections are closed after the idle timeout", "[e2e
   ::close(fd);
 }
 
+TEST_CASE("a request head that stalls half-way is cut off after the read timeout", "[e2e][limits]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_SERVER_READ_TIMEOUT", "300ms"},
+                                                      {"GAON_SERVER_IDLE_TIMEOUT", "60s"}}});
+  HttpClient http(gaond->address());
+  // Sends half a head on `fd` and returns how long the server took to close the connection.
+  const auto cut_off_after = [](int fd) {
+    const std::string half = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    REQUIRE(::send(fd, half.data(), half.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(half.size()));
+    const auto start = std::chrono::steady_clock::now();
+    char byte;
+    timeval limit{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    CHECK(::recv(fd, &byte, 1, 0) == 0);  // closed, not answered and not our own time limit
+    ::close(fd);
+    return std::chrono::steady_clock::now() - start;
+  };
+  // The first request on a connection.
+  const auto first = cut_off_after(http.OpenSocket());
+  CHECK(first >= std::chrono::milliseconds(250));
+  CHECK(first < std::chrono::seconds(3));
+  // A later one on a kept-alive connection: the idle timeout (60 s) covers the wait for it,
+  // the read timeout the request once it has begun.
+  const int fd = http.OpenSocket();
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+  REQUIRE(http.ReadResponse(fd).status == 200);
+  const auto later = cut_off_after(fd);
+  CHECK(later >= std::chrono::milliseconds(250));
+  CHECK(later < std::chrono::seconds(3));
+}
+
 TEST_CASE("readyz is 503 with the reason when the schema is not the expected one", "[e2e]") {
   auto db = TestDatabase::Create();
   auto gaond = GaondProcess::Start(db.get());
@@ -164,6 +348,40 @@ TEST_CASE("readyz is 503 with the reason when the schema is not the expected one
   CHECK(r.Json().at("code").as_string() == "not_ready");
   CHECK_THAT(std::string(r.Json().at("detail").as_string()), Catch::Contains("9999"));
   CHECK(http.Get("/healthz").status == 200);  // alive, just not ready
+}
+
+TEST_CASE("readyz is 503 with the reason when migrations are pending", "[e2e]") {
+  auto db = TestDatabase::Create();
+  auto gaond = GaondProcess::Start(db.get());
+  HttpClient http(gaond->address());
+  REQUIRE(http.Get("/readyz").status == 200);
+  const std::string last = db->OwnerQuery("SELECT name FROM schema_migrations ORDER BY version DESC LIMIT 1");
+  db->OwnerQuery("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)");
+  auto r = http.Get("/readyz");
+  CHECK(r.status == 503);
+  CHECK(r.Header("Content-Type") == "application/problem+json");
+  CHECK(r.Json().at("code").as_string() == "not_ready");
+  const std::string detail(r.Json().at("detail").as_string());
+  CHECK_THAT(detail, Catch::Contains("1 migration(s) pending") && Catch::Contains(last) &&
+                         Catch::Contains("gaond migrate"));
+}
+
+TEST_CASE("readyz is 503 with the reason when the database is unreachable", "[e2e]") {
+  auto db = TestDatabase::Create();
+  // gaond reaches PostgreSQL through a forwarder the test can take away.
+  TcpForwarder forwarder(UrlPort(db->app_url()));
+  auto gaond = GaondProcess::Start(db.get(), {.env = {{"GAON_DATABASE_URL", WithPort(db->app_url(), forwarder.port())},
+                                                      {"GAON_DATABASE_MAX_TX_ATTEMPTS", "2"}}});
+  HttpClient http(gaond->address());
+  REQUIRE(http.Get("/readyz").status == 200);
+  forwarder.Stop();
+  auto r = http.Get("/readyz");
+  CHECK(r.status == 503);
+  CHECK(r.Json().at("code").as_string() == "not_ready");
+  const std::string detail(r.Json().at("detail").as_string());
+  CHECK_THAT(detail, Catch::StartsWith("not ready: ") && Catch::Contains("database"));
+  CHECK(http.Get("/healthz").status == 200);  // alive, just not ready
+  CHECK(gaond->Running());
 }
 
 TEST_CASE("gaond refuses to serve an outdated schema unless told to migrate on start", "[e2e]") {
