@@ -7,6 +7,9 @@
 #include <charconv>
 #include <functional>
 #include <set>
+#include <utility>
+#include <string_view>
+#include <vector>
 
 extern char** environ;
 
@@ -366,6 +369,52 @@ Status Walk(const YAML::Node& node, const std::string& prefix, Config& c, const 
   return Status::Ok();
 }
 
+// Edits (insertions, deletions, substitutions, swaps of neighbours) from `a` to `b`.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// A GAON_* variable that is no key but looks like one — it starts with a section's prefix
+// (GAON_DATABASE_…) or is at most two edits from a key's variable — is a misspelled key,
+// which would otherwise be ignored without a word. Other GAON_* variables belong to other
+// tools (GAON_ROOT, GAON_API_KEY, GAON_TEST_…) and are left alone.
+Status CheckEnvNames(const std::map<std::string, std::string>& env) {
+  constexpr std::size_t kTypoEdits = 2;
+  for (const auto& [name, value] : env) {
+    const auto is_key = [&name = name](const KeyDef& d) { return d.doc.env == name; };
+    if (name.rfind("GAON_", 0) != 0 || std::any_of(Defs().begin(), Defs().end(), is_key)) continue;
+    // The closest key: one whose variable starts with the name or the name with it (a word
+    // left out or added), else the fewest edits away.
+    const KeyDef* closest = nullptr;
+    std::pair<bool, std::size_t> closest_score{true, std::string::npos};
+    bool in_section = false;
+    for (const auto& d : Defs()) {
+      const std::string section = EnvName(d.doc.key.substr(0, d.doc.key.find('.'))) + "_";
+      in_section = in_section || name.rfind(section, 0) == 0;
+      const bool prefix = d.doc.env.rfind(name, 0) == 0 || name.rfind(d.doc.env + "_", 0) == 0;
+      const std::pair<bool, std::size_t> score{!prefix, EditDistance(name, d.doc.env)};
+      if (score < closest_score) {
+        closest = &d;
+        closest_score = score;
+      }
+    }
+    if (in_section || closest_score.second <= kTypoEdits) {
+      return Bad("environment " + name + ": no configuration key has this variable; the closest is " +
+                 closest->doc.env + " (" + closest->doc.key + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const std::vector<ConfigKey>& ConfigKeys() {
@@ -397,6 +446,7 @@ StatusOr<Config> LoadConfig(const std::string& path, const std::map<std::string,
       }
     }
   }
+  RETURN_IF_ERROR(CheckEnvNames(env));
   for (const auto& d : Defs()) {
     auto it = env.find(d.doc.env);
     if (it != env.end()) RETURN_IF_ERROR(Apply(c, d.doc.key, it->second, "environment " + d.doc.env));

@@ -415,6 +415,12 @@ TEST_CASE("bad configuration stops gaond at start with a message naming the key"
   auto bad_env = GaondProcess::Start(nullptr, {.env = {{"GAON_DATABASE_POOL_SIZE", "lots"}}, .wait_ready = false});
   CHECK(bad_env->Wait() == 1);
   CHECK_THAT(bad_env->Log(), Catch::Contains("GAON_DATABASE_POOL_SIZE"));
+
+  auto misspelled = GaondProcess::Start(nullptr, {.args = {"config", "--check"},
+                                                  .env = {{"GAON_DATABSE_URL", "postgresql://x/y"}},
+                                                  .wait_ready = false});
+  CHECK(misspelled->Wait() == 1);
+  CHECK_THAT(misspelled->Log(), Catch::Contains("GAON_DATABSE_URL") && Catch::Contains("GAON_DATABASE_URL"));
 }
 
 TEST_CASE("graceful shutdown finishes the request in flight and then exits", "[e2e][shutdown]") {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "core/config.h"
 #include "tests/support/gaond_process.h"
@@ -52,7 +53,7 @@ TEST_CASE("environment variables override the file, key by key", "[config]") {
   auto c = LoadConfig(path, {{"GAON_DATABASE_POOL_SIZE", "12"},
                              {"GAON_SERVER_IDLE_TIMEOUT", "2m"},
                              {"GAON_DATABASE_MIGRATE_ON_START", "true"},
-                             {"GAON_UNRELATED_THING", "ignored"}});
+                             {"OTHER_THING", "ignored"}});
   REQUIRE(c.ok());
   CHECK(c->database.pool_size == 12);
   CHECK(c->database.url == "file-url");
@@ -71,6 +72,46 @@ TEST_CASE("unknown keys are rejected with their name", "[config]") {
   auto top = LoadConfig(WriteYaml("databse:\n  url: x\n"), {});
   REQUIRE_FALSE(top.ok());
   CHECK_THAT(top.status().message(), Catch::Contains("databse.url"));
+}
+
+TEST_CASE("a misspelled GAON_ variable is rejected with the closest key", "[config]") {
+  struct Case {
+    std::string name, closest;
+  };
+  const std::vector<Case> cases = {
+      {"GAON_DATABSE_URL", "GAON_DATABASE_URL (database.url)"},             // a typo, in no section
+      {"GAON_DATABASE_UR", "GAON_DATABASE_URL (database.url)"},
+      {"GAON_LOG_LEVLE", "GAON_LOG_LEVEL (log.level)"},
+      {"GAON_SERVER_LISTEN_ADDRESS", "GAON_SERVER_LISTEN (server.listen)"},  // a section's, far from any key
+      {"GAON_DATABASE_POOL", "GAON_DATABASE_POOL_SIZE (database.pool_size)"},
+      {"GAON_SERVER_TLS_CERT", "GAON_SERVER_TLS_CERT_FILE (server.tls.cert_file)"},
+      {"GAON_CONTROLLER_WORKER", "GAON_CONTROLLER_WORKERS (controller.workers)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto r = LoadConfig("", {{c.name, "x"}});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(r.status().message(), Catch::StartsWith("environment " + c.name + ":"));
+    CHECK_THAT(r.status().message(), Catch::EndsWith("the closest is " + c.closest));
+  }
+}
+
+TEST_CASE("GAON_ variables of the scripts and tools are not taken for configuration", "[config]") {
+  // Every GAON_* name the repository uses that is not a configuration key.
+  std::map<std::string, std::string> env;
+  for (const char* name :
+       {"GAON_API_KEY", "GAON_BENCH_APP_URL", "GAON_BENCH_OWNER_URL", "GAON_BUILD_DIR", "GAON_BUILD_TYPE",
+        "GAON_CA_FILE", "GAON_CMAKE_ARGS", "GAON_CONFIG", "GAON_ENDPOINT", "GAON_GAONCTL_PATH", "GAON_GAOND",
+        "GAON_GAOND_PATH", "GAON_INSECURE", "GAON_KEY", "GAON_OPERATOR_REASON", "GAON_OUTPUT", "GAON_PEAK_RSS_KB",
+        "GAON_PGBIN", "GAON_PG_OS_USER", "GAON_PID", "GAON_POOL", "GAON_PROFILE", "GAON_ROOT", "GAON_SDK_INSTALL_WORK",
+        "GAON_TENANT", "GAON_TEST_ADMIN_URL", "GAON_TEST_APP_URL", "GAON_TEST_JOBS", "GAON_TEST_OWNER_URL", "GAON_URL",
+        "GAON_WERROR"}) {
+    env[name] = "x";
+  }
+  auto c = LoadConfig("", env);
+  INFO(c.status().ToString());
+  CHECK(c.ok());
 }
 
 TEST_CASE("bad values are rejected with the key and the reason", "[config]") {
