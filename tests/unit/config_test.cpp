@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "core/config.h"
 #include "tests/support/gaond_process.h"
@@ -166,6 +168,69 @@ TEST_CASE("the example configuration in deploy/ is valid", "[config]") {
     auto c = LoadConfig(std::string(GAON_SOURCE_DIR) + f, {});
     CHECK(c.ok());
   }
+}
+
+namespace {
+
+struct ExampleValue {
+  std::string value;    // as written, without quotes
+  std::string comment;  // the comment on the same line, if any
+};
+
+// The keys of a YAML file as simple as deploy/gaon.example.yaml (nested mappings of
+// scalars, two-space indents), each with its value and same-line comment: the comments are
+// what yaml-cpp would drop.
+std::map<std::string, ExampleValue> ReadExample(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, ExampleValue> out;
+  std::vector<std::pair<std::size_t, std::string>> parents;  // indent, name
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t indent = line.find_first_not_of(' ');
+    if (indent == std::string::npos || line[indent] == '#') continue;
+    const std::size_t colon = line.find(':', indent);
+    REQUIRE(colon != std::string::npos);
+    while (!parents.empty() && parents.back().first >= indent) parents.pop_back();
+    std::string key;
+    for (const auto& p : parents) key += p.second + ".";
+    key += line.substr(indent, colon - indent);
+    std::string rest = line.substr(colon + 1);
+    ExampleValue v;
+    if (const auto hash = rest.find(" #"); hash != std::string::npos) {
+      v.comment = rest.substr(hash + 2);
+      rest = rest.substr(0, hash);
+    }
+    rest.erase(0, rest.find_first_not_of(' '));
+    rest.erase(rest.find_last_not_of(' ') + 1);
+    if (rest.empty()) {
+      parents.emplace_back(indent, line.substr(indent, colon - indent));
+      continue;
+    }
+    v.value = rest == "\"\"" ? "" : rest;
+    out[key] = v;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the example configuration lists every key with its default or marks the example", "[config][docs]") {
+  const auto example = ReadExample(std::string(GAON_SOURCE_DIR) + "/deploy/gaon.example.yaml");
+  for (const auto& k : ConfigKeys()) {
+    INFO(k.key);
+    const auto it = example.find(k.key);
+    if (it == example.end()) {
+      FAIL_CHECK("the example lacks " << k.key);
+      continue;
+    }
+    if (it->second.value != k.default_value) {
+      // A deliberate example says so on its line.
+      CHECK_THAT(it->second.comment, Catch::StartsWith(" example value"));
+    } else {
+      CHECK_THAT(it->second.comment, !Catch::Contains("example value"));
+    }
+  }
+  CHECK(example.size() == ConfigKeys().size());
 }
 
 TEST_CASE("README.md documents every configuration key", "[config][docs]") {
