@@ -363,22 +363,33 @@ int main(int argc, char** argv) {
   using namespace gaon;
   CLI::App cli{"gaond — the Gaon control plane: REST API and controllers for a sovereign GPU cloud.\n"
                "Configuration: a YAML file (--config) whose every key can be overridden by an\n"
-               "environment variable GAON_<KEY> (e.g. GAON_DATABASE_URL); see `gaond config`."};
+               "environment variable GAON_<KEY> (e.g. GAON_DATABASE_URL); `gaond config` lists them.\n"
+               "Needs PostgreSQL with the schema applied (`gaond migrate`)."};
   cli.require_subcommand(1);
   std::string config_path;
   std::string roles = "all";
 
-  auto* serve = cli.add_subcommand("serve", "Run the HTTP API (and, from the controllers issue on, the controllers).\n"
-                                            "Example: gaond serve --config deploy/gaon.example.yaml");
+  auto* serve = cli.add_subcommand(
+      "serve",
+      "Serve the REST API and run the controllers (fleet monitor, scheduler,\n"
+      "instance and endpoint controllers, billing pass; one replica leads when\n"
+      "several run) on the simulated GPU fleet, until SIGTERM or SIGINT.\n"
+      "Refuses an outdated schema unless database.migrate_on_start is set.\n"
+      "Example: gaond serve --config deploy/gaon.example.yaml");
   serve->add_option("-c,--config", config_path, "YAML configuration file")->envname("GAON_CONFIG");
-  serve->add_option("--roles", roles, "Which roles to run: all, api or controllers")->capture_default_str();
+  serve->add_option("--roles", roles,
+                    "all (the API and the controllers), api (the API only), or\n"
+                    "controllers (the controllers and only /healthz, /readyz, /metrics)")
+      ->capture_default_str();
 
   auto* migrate = cli.add_subcommand("migrate", "Apply pending schema migrations as the schema owner and exit.\n"
                                                 "Example: GAON_DATABASE_OWNER_URL=postgresql://... gaond migrate");
   migrate->add_option("-c,--config", config_path, "YAML configuration file")->envname("GAON_CONFIG");
 
-  auto* bootstrap = cli.add_subcommand("bootstrap", "Create an operator (platform-admin) API key and print it once.\n"
-                                                    "Example: gaond bootstrap --output operator.key");
+  auto* bootstrap = cli.add_subcommand("bootstrap",
+                                       "Create an operator (platform-admin) API key, the first credential\n"
+                                       "of a new deployment; audit it and print it once.\n"
+                                       "Example: gaond bootstrap --output operator.key");
   std::string key_name = "bootstrap";
   std::string key_output;
   bootstrap->add_option("-c,--config", config_path, "YAML configuration file")->envname("GAON_CONFIG");

@@ -395,6 +395,22 @@ TEST_CASE("gaond refuses to serve an outdated schema unless told to migrate on s
   CHECK(http.Get("/readyz").status == 200);
 }
 
+TEST_CASE("gaond help describes the commands as they are", "[e2e]") {
+  auto help = GaondProcess::Start(nullptr, {.args = {"--help"}, .wait_ready = false});
+  REQUIRE(help->Wait() == 0);
+  for (const char* command : {"serve", "migrate", "bootstrap", "version", "config"}) {
+    CHECK_THAT(help->Log(), Catch::Contains(std::string("\n  ") + command + " "));
+  }
+  auto serve = GaondProcess::Start(nullptr, {.args = {"serve", "--help"}, .wait_ready = false});
+  REQUIRE(serve->Wait() == 0);
+  CHECK_THAT(serve->Log(), Catch::Contains("run the controllers") && Catch::Contains("--roles") &&
+                               Catch::Contains("api (the API only)"));
+  // Nothing promised for later: the help says what this binary does.
+  for (const auto* p : {help.get(), serve.get()}) {
+    CHECK_THAT(p->Log(), !Catch::Contains("issue") && !Catch::Contains("will "));
+  }
+}
+
 TEST_CASE("gaond migrate applies the schema and gaond version names it", "[e2e]") {
   auto db = TestDatabase::Create(false);
   auto migrate = GaondProcess::Start(db.get(), {.args = {"migrate"}, .wait_ready = false});
