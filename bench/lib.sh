@@ -1,9 +1,10 @@
 # bench/lib.sh — the harness every Gaon benchmark uses (sourced by bench/run.sh).
 #
 # It builds gaond and the baseline kit's bare Beast + libpqxx server
-# (../shared/bench/baseline/server.cpp), starts Gaon's private PostgreSQL, runs both servers
-# side by side and measures them with wrk in the same run, so every Gaon figure is printed
-# as a ratio to the machine's own limit measured minutes apart on the same cores.
+# (../shared/bench/baseline/server.cpp), starts Gaon's private PostgreSQL (and stops it at the
+# end if it was not running before), runs both servers side by side and measures them with
+# wrk in the same run, so every Gaon figure is printed as a ratio to the machine's own limit
+# measured minutes apart on the same cores.
 #
 # Scenario files in bench/scenarios/ define `scenario_<name>` functions that call:
 #   start_bare / start_gaond [VAR=value ...] / stop_servers
@@ -57,6 +58,17 @@ to_ms() { # "812.00us" / "1.20ms" / "2.01s" -> ms
 }
 
 # ------------------------------------------------------------------ set-up
+# The ./gaon script (a function, so the harness's test can stand in for it).
+gaon_cmd() { "$ROOT/gaon" "$@"; }
+
+# bench_pg_start: the private PostgreSQL running and .gaon/env written. Remembers whether it
+# was running before, so that the bench stops it at the end only if the bench started it.
+BENCH_STARTED_PG=0
+bench_pg_start() {
+  if [ "$(gaon_cmd pg status)" = stopped ]; then BENCH_STARTED_PG=1; fi
+  gaon_cmd pg start
+}
+
 bench_setup() {
   command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } ||
     bdie "wrk is not installed (apt-get install wrk)"
@@ -68,7 +80,7 @@ bench_setup() {
     GAOND="${GAON_BUILD_DIR:-$ROOT/build}/server/gaond"
   fi
   [ -x "$GAOND" ] || bdie "no gaond at $GAOND"
-  "$ROOT/gaon" pg start
+  bench_pg_start
   set -a; . "$ROOT/.gaon/env"; set +a
   local bare_bin="$ROOT/.gaon/bench/bare-server"
   if [ ! -x "$bare_bin" ] || [ "$BASELINE_DIR/server.cpp" -nt "$bare_bin" ]; then
@@ -157,10 +169,16 @@ pgbench_measure() {
   blog "  $key: $tps tps"
 }
 
-cleanup_servers() {
+# At exit, however the bench ends: the servers stopped, and the private PostgreSQL too if
+# this bench started it.
+bench_cleanup() {
   stop_servers
+  if [ "$BENCH_STARTED_PG" = 1 ]; then
+    blog "stopping the private PostgreSQL this bench started"
+    gaon_cmd pg stop
+  fi
 }
-trap cleanup_servers EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ servers

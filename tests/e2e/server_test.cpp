@@ -653,3 +653,18 @@ TEST_CASE("./gaon configures the build afresh when its build settings change", "
   std::filesystem::remove(dir + "/build/build.ninja");  // never configured: configure
   CHECK_THAT(build("export GAON_BUILD_TYPE=Debug GAON_WERROR=OFF"), Catch::Contains("-S ") && !Catch::Contains("--fresh"));
 }
+
+TEST_CASE("the bench stops the private PostgreSQL at the end only if it started it", "[e2e][gaon-script]") {
+  const std::string dir = MakeTempDir("bench-pg");
+  // bench/lib.sh with the ./gaon script and the servers replaced: records the pg verbs used.
+  const auto run = [&](const std::string& status) {
+    std::filesystem::remove(dir + "/calls");
+    std::ofstream(dir + "/bench.sh") << "set -euo pipefail\nsource " << GAON_SOURCE_DIR << "/bench/lib.sh\n"
+                                     << "gaon_cmd() { echo \"$*\" >>" << dir << "/calls; [ \"$2\" != status ] || echo '"
+                                     << status << "'; }\nstop_servers() { :; }\nbench_pg_start\n";
+    REQUIRE(std::system(("bash " + dir + "/bench.sh 2>/dev/null").c_str()) == 0);
+    return ReadFile(dir + "/calls");
+  };
+  CHECK(run("stopped") == "pg status\npg start\npg stop\n");
+  CHECK(run("running on 127.0.0.1:5432") == "pg status\npg start\n");
+}
