@@ -23,8 +23,12 @@ struct AttemptOutcome {
 
 // True for failures worth another attempt of the same request: a connection that could not
 // be made or broke before the answer (Unavailable connection_failed / connection_reset),
-// 429, 502, 503, 504, and 409 idempotency_in_progress / idempotency_conflict (the first
-// attempt is still running). Every Gaon request is safe to repeat (see RetryPolicy).
+// 429, 502, 503, 504, and the two 409s gaond's idempotency store answers with "retry"
+// (storage/idempotency.cpp): idempotency_in_progress (a request with this Idempotency-Key
+// is on record without an answer yet) and idempotency_conflict (the key's record expired and
+// was purged between gaond's insert and its read). A concurrent duplicate itself gets
+// neither: gaond holds it until the first commits, then replays that answer. Every Gaon
+// request is safe to repeat (see RetryPolicy).
 bool IsTransient(const AttemptOutcome& outcome);
 
 // The upper bound of the wait after attempt `attempt` (1 for the first):
@@ -43,9 +47,13 @@ std::optional<std::chrono::milliseconds> NextRetryDelay(const RetryPolicy& polic
                                                         const AttemptOutcome& outcome,
                                                         std::chrono::milliseconds remaining, double unit);
 
-// Retry-After as delay-seconds ("120"); nullopt for anything else (HTTP dates are not used
-// by Gaon and are ignored: the backoff applies).
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value);
+// Retry-After (RFC 9110 §10.2.3) as the wait it asks for: delay-seconds ("120"), or an
+// HTTP-date in any of the three forms a recipient must accept — IMF-fixdate ("Sun, 06 Nov
+// 1994 08:49:37 GMT"), RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6
+// 08:49:37 1994") — less `now` (0 for a date already past). Capped at 24 hours. nullopt for
+// anything else (the backoff alone then applies).
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // A uniform number in [0, 1) from a per-thread generator (for jitter).
 double RandomUnit();

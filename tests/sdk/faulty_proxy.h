@@ -53,7 +53,10 @@ inline int Connect(const std::string& address) {
 // Relays loopback TCP connections to `upstream`. When armed, the first answer bytes that come
 // back are not relayed: `on_lose` runs, then the client's connection is closed. With
 // CutAnswersAfter(n), every connection is closed once n bytes of answers have been relayed on
-// it (a download broken by the network half-way).
+// it (a download broken by the network half-way). With AnswerNextRequests(statuses), the next
+// requests are answered by the proxy itself, as a load balancer whose upstream is away answers
+// (502 Bad Gateway, 504 Gateway Timeout, …): an HTML page and a closed connection, nothing
+// sent to gaond.
 class FaultyProxy {
  public:
   explicit FaultyProxy(std::string upstream) : upstream_(std::move(upstream)) {
@@ -77,6 +80,12 @@ class FaultyProxy {
   }
   bool lost() const { return lost_; }
   void CutAnswersAfter(std::size_t bytes) { cut_after_ = bytes; }
+  void AnswerNextRequests(std::vector<int> statuses) {
+    std::lock_guard lock(m_);
+    canned_.insert(canned_.end(), statuses.begin(), statuses.end());
+  }
+  // Requests answered by the proxy itself so far.
+  int answered_by_proxy() const { return answered_by_proxy_; }
 
  private:
   void Accept() {
@@ -102,7 +111,16 @@ class FaultyProxy {
       if (::poll(p, 2, 200) < 0 || stopping_) break;
       if (p[0].revents) {
         const ssize_t n = ::read(client, buf, sizeof buf);
-        if (n <= 0 || ::write(server, buf, static_cast<std::size_t>(n)) != n) break;
+        if (n <= 0) break;
+        if (const int status = NextCanned(); status != 0) {
+          const std::string page = "<html><body><h1>" + std::to_string(status) + "</h1>upstream away</body></html>";
+          const std::string answer = "HTTP/1.1 " + std::to_string(status) + " Proxy Says No\r\nContent-Type: text/html\r\n"
+                                     "Content-Length: " + std::to_string(page.size()) + "\r\nConnection: close\r\n\r\n" + page;
+          [[maybe_unused]] auto written = ::write(client, answer.data(), answer.size());
+          ++answered_by_proxy_;
+          break;
+        }
+        if (::write(server, buf, static_cast<std::size_t>(n)) != n) break;
       }
       if (p[1].revents) {
         const ssize_t n = ::read(server, buf, sizeof buf);
@@ -130,16 +148,27 @@ class FaultyProxy {
     ::close(client);
   }
 
+  // The status the proxy answers the next request with itself, or 0 to relay it.
+  int NextCanned() {
+    std::lock_guard lock(m_);
+    if (canned_.empty()) return 0;
+    const int status = canned_.front();
+    canned_.erase(canned_.begin());
+    return status;
+  }
+
   std::string upstream_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   std::atomic<bool> lost_{false};
+  std::atomic<int> answered_by_proxy_{0};
   std::atomic<std::size_t> cut_after_{std::numeric_limits<std::size_t>::max()};
   std::mutex m_;
   bool armed_ = false;
   std::function<void()> on_lose_;
+  std::vector<int> canned_;
   std::vector<std::thread> relays_;
   std::thread acceptor_;
 };

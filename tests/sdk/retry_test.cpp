@@ -4,10 +4,14 @@
 //
 // Between the client and gaond sits FaultyProxy (faulty_proxy.h), a plain TCP relay on loopback
 // that can lose one answer: it is the network failing, not a mock of the server.
+#include <boost/json.hpp>
+
 #include <atomic>
 #include <csignal>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/sdk/faulty_proxy.h"
@@ -137,4 +141,77 @@ TEST_CASE("the client reuses its keep-alive connections across calls and threads
   for (auto& t : threads) t.join();
   CHECK(failures == 0);
   CHECK(proxy.connections() <= 4);  // at most one per concurrent caller
+}
+
+TEST_CASE("a POST answered 502 and 504 by a proxy in front of gaond is retried and happens once", "[sdk][e2e][retry]") {
+  auto c = TestCloud::Start();
+  const std::string tid = c->CreateTenant("acme");
+  FaultyProxy proxy(c->address());
+  Attempts attempts;
+  const Client sdk = SdkClient(proxy.address(), c->CreateKey(tid, "tenant-admin"),
+                               [&](ClientOptions& o) { o.on_attempt = attempts.Observer(); });
+  proxy.AnswerNextRequests({502, 504});
+  const Instance i = Ok(sdk.CreateInstance(Tid(tid), InstanceRequest("behind-a-proxy")));
+  CHECK(proxy.answered_by_proxy() == 2);
+  std::vector<int> seen;
+  for (const auto& a : attempts.all) seen.push_back(a.http_status);
+  CHECK(seen == std::vector<int>{502, 504, 202});
+  CHECK(attempts.all[0].will_retry);
+  CHECK(attempts.all[0].status.reason() == "http_502");
+  CHECK(attempts.all[1].status.reason() == "http_504");
+  CHECK_FALSE(attempts.all[2].replayed);  // the proxy's answers never reached gaond
+  CHECK(LiveInstances(*c, tid) == 1);
+  CHECK(Ok(sdk.GetInstance(Tid(tid), i.id)).name == "behind-a-proxy");
+
+  // With retries off, the proxy's page is the caller's error: Unavailable, HTTP 502.
+  const Client once = SdkClient(proxy.address(), c->operator_key(), [](ClientOptions& o) { o.retry.max_attempts = 1; });
+  proxy.AnswerNextRequests({502});
+  const Status s = once.GetMe().status();
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(s.http_status() == 502);
+}
+
+TEST_CASE("concurrent POSTs with one Idempotency-Key through the SDK all get the one resource", "[sdk][e2e][retry]") {
+  auto c = TestCloud::Start();
+  Attempts attempts;
+  const Client op = SdkClient(c->address(), c->operator_key(), [&](ClientOptions& o) {
+    o.operator_reason = "sdk test";
+    o.on_attempt = attempts.Observer();
+  });
+  const RawRequest create{.method = "POST",
+                          .target = "/v1/admin/tenants",
+                          .body = R"({"name":"race-co","jurisdiction":"KR","billing_currency":"KRW","billing_email":"a@b.kr"})",
+                          .headers = {{"Idempotency-Key", "one-key-for-all"}}};
+  constexpr int kCallers = 16;
+  std::vector<std::optional<StatusOr<RawResponse>>> answers(kCallers);
+  std::vector<std::thread> callers;
+  std::atomic<bool> go{false};
+  for (int k = 0; k < kCallers; ++k) {
+    callers.emplace_back([&, k] {
+      while (!go) std::this_thread::yield();
+      answers[static_cast<std::size_t>(k)] = op.Raw(create);
+    });
+  }
+  go = true;
+  for (auto& t : callers) t.join();
+  std::set<std::string> ids;
+  for (const auto& a : answers) {
+    const RawResponse r = Ok(a.value());
+    INFO(r.status << " " << r.body);
+    CHECK(r.status == 201);  // the first create, or its replay: never a 409 left to the caller
+    if (r.status == 201) ids.insert(std::string(boost::json::parse(r.body).at("id").as_string()));
+  }
+  CHECK(ids.size() == 1);
+  // gaond holds each duplicate until the first request commits, then replays its answer
+  // (docs/sdk.md): one create, fifteen replays, no 409 to retry.
+  int replayed = 0;
+  std::map<std::string, int> codes;
+  for (const auto& a : attempts.all) {
+    codes[std::to_string(a.http_status) + " " + a.status.reason()]++;
+    replayed += a.replayed ? 1 : 0;
+  }
+  for (const auto& [code, n] : codes) UNSCOPED_INFO(code << " x" << n);
+  CHECK(replayed == kCallers - 1);
+  CHECK(attempts.all.size() == kCallers);
+  CHECK(Ok(CollectAll(op.ListTenants())).size() == 1);
 }

@@ -101,12 +101,54 @@ TEST_CASE("only transient failures are retried, within the attempts and the dead
   CHECK_FALSE(NextRetryDelay(p, 1, limited, milliseconds(1500), 0.1));
 }
 
-TEST_CASE("Retry-After is read as delay-seconds", "[sdk][unit][retry]") {
+TEST_CASE("Retry-After is read as delay-seconds or as an HTTP-date in each of its three forms", "[sdk][unit][retry]") {
   CHECK(ParseRetryAfter("1") == milliseconds(1000));
   CHECK(ParseRetryAfter(" 30 ") == milliseconds(30'000));
-  CHECK_FALSE(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
+  CHECK(ParseRetryAfter("999999999") == std::chrono::hours(24));  // capped
   CHECK_FALSE(ParseRetryAfter("-1"));
+  CHECK_FALSE(ParseRetryAfter("1.5"));
   CHECK_FALSE(ParseRetryAfter(""));
+
+  // RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must
+  // still accept — all the same instant, 90.5 s after `now`.
+  const auto now = std::chrono::sys_days(std::chrono::year(1994) / 11 / 6) + std::chrono::hours(8) +
+                   std::chrono::minutes(48) + std::chrono::seconds(6) + milliseconds(500);
+  CHECK(ParseRetryAfter("Sun, 06 Nov 1994 08:49:37 GMT", now) == milliseconds(90'500));
+  CHECK(ParseRetryAfter("Sunday, 06-Nov-94 08:49:37 GMT", now) == milliseconds(90'500));
+  CHECK(ParseRetryAfter("Sun Nov  6 08:49:37 1994", now) == milliseconds(90'500));
+  CHECK(ParseRetryAfter("Sun, 06 Nov 1994 08:48:00 GMT", now) == milliseconds(0));  // already past: no floor
+  CHECK(ParseRetryAfter("Mon, 07 Nov 1994 08:49:37 GMT", now) == std::chrono::hours(24));  // capped
+  // An RFC 850 year more than 50 years ahead is in the past century.
+  const auto in_2030 = std::chrono::sys_days(std::chrono::year(2030) / 1 / 1);
+  CHECK(ParseRetryAfter("Thursday, 01-Jan-81 00:00:00 GMT", in_2030) == milliseconds(0));  // 1981
+  CHECK(ParseRetryAfter("Tuesday, 01-Jan-30 00:00:10 GMT", in_2030) == milliseconds(10'000));  // 2030
+
+  for (const char* bad : {"Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT",
+                          "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "06 Nov 1994 08:49:37 GMT",
+                          "Sun, 6 Nov 1994 08:49:37 GMT", "soon"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseRetryAfter(bad, now));
+  }
+  // A date is a floor on the backoff, like delay-seconds.
+  const RetryPolicy p{.max_attempts = 3, .initial_backoff = milliseconds(100), .jitter = false};
+  AttemptOutcome limited{.http_status = 503, .retry_after = ParseRetryAfter("Sun, 06 Nov 1994 08:48:08 GMT", now)};
+  CHECK(NextRetryDelay(p, 1, limited, milliseconds(60'000), 0.5) == milliseconds(1500));
+}
+
+TEST_CASE("409 answers are retried only for the codes gaond's idempotency store sends to mean retry",
+          "[sdk][unit][retry]") {
+  auto conflict = [](std::string_view code) { return AttemptOutcome{.http_status = 409, .problem_code = code}; };
+  // storage/idempotency.cpp: a key on record without its answer yet, and a key whose record
+  // expired and was purged between gaond's insert and its read.
+  CHECK(IsTransient(conflict("idempotency_in_progress")));
+  CHECK(IsTransient(conflict("idempotency_conflict")));
+  // What a retry cannot change: the same key with another request (422, not 409), and the
+  // conflicts of the resource itself.
+  CHECK_FALSE(IsTransient(AttemptOutcome{.http_status = 422, .problem_code = "idempotency_key_reused"}));
+  for (const char* code : {"name_taken", "quota_exceeded", "conflict", "serialization_failure", ""}) {
+    INFO(code);
+    CHECK_FALSE(IsTransient(conflict(code)));
+  }
 }
 
 TEST_CASE("a problem document becomes the Status the server failed with", "[sdk][unit][errors]") {

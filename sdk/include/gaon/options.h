@@ -16,9 +16,11 @@ namespace gaon {
 
 // When and how often a failed call is tried again. A call is retried only when the failure is
 // transient: the connection could not be made or broke before an answer came, 429 (after
-// the server's Retry-After), 502, 503 or 504, or 409 idempotency_in_progress. Every method is
-// safe to retry: GET, PUT, PATCH and DELETE are idempotent, and every POST carries an
-// Idempotency-Key that stays the same across its attempts, so the server does it once.
+// the server's Retry-After, in seconds or as an HTTP date), 502, 503 or 504, or 409
+// idempotency_in_progress or idempotency_conflict (the server's Idempotency-Key record was
+// not settled yet; see docs/sdk.md). Every method is safe to retry: GET, PUT, PATCH and
+// DELETE are idempotent, and every POST carries an Idempotency-Key that stays the same across
+// its attempts, so the server does it once.
 struct RetryPolicy {
   // Attempts in all, the first included; 1 disables retries.
   int max_attempts = 6;
