@@ -187,6 +187,15 @@ bool KeepPolling(const Status& s) {
          s.code() == StatusCode::kResourceExhausted;
 }
 
+Status PhaseWaitTimeout(const std::string& what, std::string_view phase, const WaitOptions& options,
+                        const std::string& last_phase, const Status& last_error) {
+  std::string message = what + " did not become " + std::string(phase) + " within " +
+                        std::to_string(options.timeout.count() / 1000.0).substr(0, 6) + " s; it is " + last_phase;
+  if (!last_error.ok()) message += " (last error: " + last_error.ToString() + ")";
+  return DeadlineExceeded(message, "wait_timeout")
+      .WithExtra("phase", boost::json::serialize(boost::json::value(last_phase)));
+}
+
 }  // namespace client_internal
 
 // ---------------------------------------------------------------- Client

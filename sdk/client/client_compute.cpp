@@ -1,7 +1,4 @@
 // The catalog, SSH keys, quotas and quota requests, GPU instances and the instance waiter.
-#include <algorithm>
-#include <thread>
-
 #include "client/client_impl.h"
 
 namespace gaon {
@@ -40,9 +37,6 @@ Status FailedInstance(const Instance& i) {
   }
   return FailedPrecondition(message, "instance_failed");
 }
-
-bool IsDeletionPhase(std::string_view phase) { return phase == phases::kDeleting || phase == phases::kDeleted; }
-
 
 }  // namespace
 
@@ -183,44 +177,13 @@ StatusOr<Instance> Client::WaitForInstance(const TenantId& tenant, const Instanc
 
 StatusOr<Instance> Client::WaitForInstance(const TenantId& tenant, const InstanceId& instance, std::string_view phase,
                                            WaitOptions options) const {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + options.timeout;
-  auto interval = options.initial_interval;
-  std::string last_phase = "unknown";
-  Status last_error;
-  for (;;) {
-    StatusOr<Instance> i = GetInstance(tenant, instance);
-    if (i.ok()) {
-      last_phase = i->status.phase;
-      last_error = Status::Ok();
-      if (options.on_poll) options.on_poll(last_phase);
-      const bool current = !options.require_observed_generation || i->status.observed_generation >= i->generation;
-      // Deleting is a stage on the way to Deleted: a tombstone has been through it.
-      const bool reached = i->status.phase == phase || (phase == phases::kDeleting && i->status.phase == phases::kDeleted);
-      if (reached && current) return i;
-      if (i->status.phase == phases::kFailed) return FailedInstance(*i);
-      if (IsDeletionPhase(i->status.phase) && !IsDeletionPhase(phase)) {
-        return FailedPrecondition("instance " + instance.str() + " is " + i->status.phase + "; it will not become " +
-                                      std::string(phase),
-                                  "instance_deleted");
-      }
-    } else if (i.status().code() == StatusCode::kNotFound && phase == phases::kDeleted) {
-      return i.status();  // purged: there is no tombstone left to return
-    } else if (!KeepPolling(i.status())) {
-      return i.status();
-    } else {
-      last_error = i.status();
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      std::string message = "instance " + instance.str() + " did not become " + std::string(phase) + " within " +
-                            std::to_string(options.timeout.count() / 1000.0).substr(0, 6) + " s; it is " + last_phase;
-      if (!last_error.ok()) message += " (last error: " + last_error.ToString() + ")";
-      return DeadlineExceeded(message, "wait_timeout").WithExtra("phase", Json(boost::json::value(last_phase)));
-    }
-    std::this_thread::sleep_for(std::min<Clock::duration>(interval, deadline - now));
-    interval = std::min(options.max_interval, std::chrono::milliseconds(interval.count() * 3 / 2));
-  }
+  return WaitForPhase<Instance>([&] { return GetInstance(tenant, instance); }, phase, options,
+                                {.what = "instance " + instance.str(),
+                                 .failed = phases::kFailed,
+                                 .deleting = phases::kDeleting,
+                                 .deleted = phases::kDeleted,
+                                 .deleted_reason = "instance_deleted",
+                                 .failed_status = FailedInstance});
 }
 
 }  // namespace gaon

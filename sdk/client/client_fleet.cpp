@@ -1,8 +1,5 @@
 // The fleet (operators only): nodes, cordon and drain, the simulated hosts' fault switches, and
 // the node waiter.
-#include <algorithm>
-#include <thread>
-
 #include "client/client_impl.h"
 
 namespace gaon {
@@ -52,28 +49,35 @@ StatusOr<Node> Client::SimRecoverNode(const std::string& node) const {
 }
 
 StatusOr<Node> Client::WaitForNode(const std::string& node, std::string_view state, WaitOptions options) const {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + options.timeout;
-  auto interval = options.initial_interval;
   std::string last_state = "unknown";
-  for (;;) {
-    StatusOr<Node> n = GetNode(node);
-    if (n.ok()) {
-      last_state = n->state;
-      if (options.on_poll) options.on_poll(last_state);
-      if (n->state == state) return n;
-    } else if (!KeepPolling(n.status())) {
-      return n.status();
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      return DeadlineExceeded("node " + node + " did not become " + std::string(state) + " in time; it is " + last_state,
-                              "wait_timeout")
-          .WithExtra("state", boost::json::serialize(boost::json::value(last_state)));
-    }
-    std::this_thread::sleep_for(std::min<Clock::duration>(interval, deadline - now));
-    interval = std::min(options.max_interval, std::chrono::milliseconds(interval.count() * 3 / 2));
-  }
+  return PollUntil<Node>(
+      options, [&] { return GetNode(node); },
+      [&](const Node& n) -> PollVerdict {
+        last_state = n.state;
+        if (options.on_poll) options.on_poll(last_state);
+        return n.state == state ? PollVerdict(Status::Ok()) : std::nullopt;
+      },
+      [&](const Status&) {
+        return DeadlineExceeded("node " + node + " did not become " + std::string(state) + " in time; it is " + last_state,
+                                "wait_timeout")
+            .WithExtra("state", boost::json::serialize(boost::json::value(last_state)));
+      });
+}
+
+StatusOr<Node> Client::WaitForNodeDrained(const std::string& node, WaitOptions options) const {
+  std::int64_t left = -1;
+  return PollUntil<Node>(
+      options, [&] { return GetNode(node); },
+      [&](const Node& n) -> PollVerdict {
+        left = n.instances;
+        if (options.on_poll) options.on_poll(std::to_string(left) + " instance(s) left");
+        return left == 0 ? PollVerdict(Status::Ok()) : std::nullopt;
+      },
+      [&](const Status&) {
+        return DeadlineExceeded("node " + node + " still had " + std::to_string(left) + " instance(s) when the wait ended",
+                                "wait_timeout")
+            .WithExtra("instances", std::to_string(left));
+      });
 }
 
 }  // namespace gaon

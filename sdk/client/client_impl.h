@@ -5,10 +5,13 @@
 // Thread-safety: immutable after construction; every member is safe to call concurrently.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gaon/client.h"
@@ -112,6 +115,91 @@ Call Put(std::vector<std::string> path, std::string body);
 
 // Errors a waiter polls through: the client already retried them, but a wait is longer.
 bool KeepPolling(const Status& s);
+
+// DeadlineExceeded("wait_timeout", extra `phase`) for a waiter that did not see `what`
+// ("instance inst_…") reach `phase` within options.timeout; `last_error` (when not OK) is the
+// last poll's failure.
+Status PhaseWaitTimeout(const std::string& what, std::string_view phase, const WaitOptions& options,
+                        const std::string& last_phase, const Status& last_error);
+
+// What a waiter's check made of one poll: nullopt to poll again, OK when the wait is over (the
+// polled resource is returned), or the error that ends the wait.
+using PollVerdict = std::optional<Status>;
+
+// The waiters' loop: reads the resource with `fetch` and hands it to `check` until the check
+// ends the wait, sleeping between polls (from options.initial_interval, growing ×1.5 up to
+// options.max_interval). A failed read the waiter may poll through (KeepPolling) is kept as
+// the last error; any other ends the wait (NotFound too: a resource purged while waiting for
+// Deleted has no tombstone left to return). Once options.timeout has passed, returns
+// timed_out(the last error, OK when the last read worked).
+template <typename T>
+StatusOr<T> PollUntil(const WaitOptions& options, const std::function<StatusOr<T>()>& fetch,
+                      const std::function<PollVerdict(const T&)>& check,
+                      const std::function<Status(const Status& last_error)>& timed_out) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options.timeout;
+  auto interval = options.initial_interval;
+  Status last_error;
+  for (;;) {
+    StatusOr<T> r = fetch();
+    if (r.ok()) {
+      last_error = Status::Ok();
+      if (PollVerdict verdict = check(*r)) {
+        if (!verdict->ok()) return *verdict;
+        return r;
+      }
+    } else if (!KeepPolling(r.status())) {
+      return r.status();
+    } else {
+      last_error = r.status();
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return timed_out(last_error);
+    std::this_thread::sleep_for(std::min<Clock::duration>(interval, deadline - now));
+    interval = std::min(options.max_interval, std::chrono::milliseconds(interval.count() * 3 / 2));
+  }
+}
+
+// How WaitForPhase treats one kind of reconciled resource (R: Instance or Endpoint, with
+// `generation` and status.phase / status.observed_generation).
+template <typename R>
+struct PhaseRules {
+  std::string what;                             // "instance inst_…", for messages
+  std::string_view failed, deleting, deleted;   // the kind's phases
+  std::string deleted_reason;                   // "instance_deleted"
+  bool failed_needs_current = false;            // Failed ends the wait only once current
+  std::function<Status(const R&)> failed_status;  // why a Failed one failed
+};
+
+// Polls until the resource's phase is `phase` (waiting for Deleting accepts Deleted too) —
+// and, with options.require_observed_generation, the controllers have acted on the latest
+// spec. Fails fast with rules.failed_status at Failed, with FailedPrecondition
+// (rules.deleted_reason) when it is being deleted and `phase` is not a deletion phase, and
+// with the read's error when it is not one to poll through (NotFound: purged); else
+// wait_timeout after options.timeout.
+template <typename R>
+StatusOr<R> WaitForPhase(const std::function<StatusOr<R>()>& fetch, std::string_view phase,
+                         const WaitOptions& options, const PhaseRules<R>& rules) {
+  auto deletion = [&rules](std::string_view p) { return p == rules.deleting || p == rules.deleted; };
+  std::string last_phase = "unknown";
+  return PollUntil<R>(
+      options, fetch,
+      [&](const R& r) -> PollVerdict {
+        last_phase = r.status.phase;
+        if (options.on_poll) options.on_poll(last_phase);
+        const bool current = !options.require_observed_generation || r.status.observed_generation >= r.generation;
+        // Deleting is a stage on the way to Deleted: a tombstone has been through it.
+        const bool reached = r.status.phase == phase || (phase == rules.deleting && r.status.phase == rules.deleted);
+        if (reached && current) return Status::Ok();
+        if (r.status.phase == rules.failed && (current || !rules.failed_needs_current)) return rules.failed_status(r);
+        if (deletion(r.status.phase) && !deletion(phase)) {
+          return FailedPrecondition(rules.what + " is " + r.status.phase + "; it will not become " + std::string(phase),
+                                    rules.deleted_reason);
+        }
+        return std::nullopt;
+      },
+      [&](const Status& last_error) { return PhaseWaitTimeout(rules.what, phase, options, last_phase, last_error); });
+}
 
 // "v1", "tenants", tenant — the prefix of a tenant's routes.
 std::vector<std::string> TenantPath(const TenantId& tenant, std::vector<std::string> rest = {});

@@ -1,7 +1,6 @@
 // Open models (the catalog and tenants' custom models), inference endpoints with their
 // revisions and replicas, the endpoint waiter, the OpenAI-compatible chat call, and the
 // simulated traffic operators set.
-#include <algorithm>
 #include <thread>
 
 #include "client/client_impl.h"
@@ -68,10 +67,6 @@ StatusOr<internal::HttpResponse> ExecuteUnlessDone(const ClientImpl& impl, Call 
     if (!delay) return r;
     std::this_thread::sleep_for(*delay);
   }
-}
-
-bool IsDeletionPhase(std::string_view phase) {
-  return phase == endpoint_phases::kDeleting || phase == endpoint_phases::kDeleted;
 }
 
 }  // namespace
@@ -156,45 +151,15 @@ StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const Endpoin
 
 StatusOr<Endpoint> Client::WaitForEndpoint(const TenantId& tenant, const EndpointId& endpoint, std::string_view phase,
                                            WaitOptions options) const {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + options.timeout;
-  auto interval = options.initial_interval;
-  std::string last_phase = "unknown";
-  Status last_error;
-  for (;;) {
-    StatusOr<Endpoint> e = GetEndpoint(tenant, endpoint);
-    if (e.ok()) {
-      last_phase = e->status.phase;
-      last_error = Status::Ok();
-      if (options.on_poll) options.on_poll(last_phase);
-      const bool current = !options.require_observed_generation || e->status.observed_generation >= e->generation;
-      // Deleting is a stage on the way to Deleted: a tombstone has been through it.
-      const bool reached = e->status.phase == phase ||
-                           (phase == endpoint_phases::kDeleting && e->status.phase == endpoint_phases::kDeleted);
-      if (reached && current) return e;
-      if (e->status.phase == endpoint_phases::kFailed && current) return FailedEndpoint(*e);
-      if (IsDeletionPhase(e->status.phase) && !IsDeletionPhase(phase)) {
-        return FailedPrecondition("endpoint " + endpoint.str() + " is " + e->status.phase + "; it will not become " +
-                                      std::string(phase),
-                                  "endpoint_deleted");
-      }
-    } else if (e.status().code() == StatusCode::kNotFound && phase == endpoint_phases::kDeleted) {
-      return e.status();  // purged: there is no tombstone left to return
-    } else if (!KeepPolling(e.status())) {
-      return e.status();
-    } else {
-      last_error = e.status();
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      std::string message = "endpoint " + endpoint.str() + " did not become " + std::string(phase) + " within " +
-                            std::to_string(options.timeout.count() / 1000.0).substr(0, 6) + " s; it is " + last_phase;
-      if (!last_error.ok()) message += " (last error: " + last_error.ToString() + ")";
-      return DeadlineExceeded(message, "wait_timeout").WithExtra("phase", Json(boost::json::value(last_phase)));
-    }
-    std::this_thread::sleep_for(std::min<Clock::duration>(interval, deadline - now));
-    interval = std::min(options.max_interval, std::chrono::milliseconds(interval.count() * 3 / 2));
-  }
+  // An update's Failed may be the previous spec's: it ends the wait only once current.
+  return WaitForPhase<Endpoint>([&] { return GetEndpoint(tenant, endpoint); }, phase, options,
+                                {.what = "endpoint " + endpoint.str(),
+                                 .failed = endpoint_phases::kFailed,
+                                 .deleting = endpoint_phases::kDeleting,
+                                 .deleted = endpoint_phases::kDeleted,
+                                 .deleted_reason = "endpoint_deleted",
+                                 .failed_needs_current = true,
+                                 .failed_status = FailedEndpoint});
 }
 
 StatusOr<ChatCompletion> Client::CreateChatCompletion(const TenantId& tenant, const EndpointId& endpoint,

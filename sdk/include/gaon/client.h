@@ -620,6 +620,12 @@ class Client {
   // Polls the node (as WaitForInstance does) until its state is `state`; DeadlineExceeded
   // ("wait_timeout", extra `state`: the last one seen) after options.timeout.
   StatusOr<Node> WaitForNode(const std::string& node, std::string_view state, WaitOptions options = {}) const;
+  // Polls the node after DrainNode until no instance is placed there any more (Node::instances
+  // is 0: each one moved elsewhere or stopped, its GPUs released), and returns it then;
+  // options.on_poll gets "N instance(s) left". DeadlineExceeded("wait_timeout", extra
+  // `instances`: how many were left) after options.timeout. Endpoint replicas are not drained
+  // and do not count.
+  StatusOr<Node> WaitForNodeDrained(const std::string& node, WaitOptions options = {}) const;
 
   // ------------------------------------------------------------ the change feed
   // One page of changes after `query.since`. FailedPrecondition("resource_expired", 410) when
