@@ -42,6 +42,16 @@ CLI::App* Command(CLI::App* parent, const std::string& name, const std::string& 
 // A resource group (`gaonctl instances`): requires one of its verbs.
 CLI::App* Group(CLI::App& app, const std::string& name, const std::string& description, const std::string& example);
 
+// --dry-run on a verb that changes something: its callback then hands the request to
+// Context::DryRun, which prints it, and sends nothing.
+void AddDryRunFlag(CLI::App* cmd, bool& dry_run, const std::string& description = "Show the request without sending it");
+
+// What a verb on one resource takes: the resource's id and --dry-run.
+struct IdArgs {
+  std::string id;
+  bool dry_run = false;
+};
+
 struct ListFlags {
   int limit = 0;      // stop after this many items (0: all)
   int page_size = 0;  // items per request (0: the server's default)

@@ -344,7 +344,7 @@ void AddPrices(CLI::App& app, Context& ctx) {
       ->required();
   create->add_option("--unit", c->unit, "gpu-hour or million-tokens (default: the SKU's)");
   create->add_option("--description", c->description, "Shown next to the price");
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     if (!IsDecimal(c->unit_price))
       UsageError("--unit-price: '" + c->unit_price + "' is not a decimal like 3900 or 2.79");
@@ -379,7 +379,7 @@ void AddDiscounts(CLI::App& app, Context& ctx) {
                       "ten_01j9z3k6x2");
   set->add_option("--discount", s->discounts, "SKU=PERCENT, or *=PERCENT for every SKU (repeatable)");
   set->add_flag("--clear", s->clear, "Remove every discount");
-  set->add_flag("--dry-run", s->dry_run, "Show the request without sending it");
+  AddDryRunFlag(set, s->dry_run);
   set->callback([&ctx, s] {
     if (s->clear == !s->discounts.empty()) UsageError("give --discount SKU=PERCENT (repeatable), or --clear alone");
     Discounts d;
@@ -461,7 +461,7 @@ void AddInvoices(CLI::App& app, Context& ctx) {
                            "invoiced gives its invoice",
                            "gaonctl invoices finalize --period 2026-10 --tenant ten_01j9z3k6x2");
   finalize->add_option("--period", f->period, "The UTC calendar month, YYYY-MM (default: the last one)");
-  finalize->add_flag("--dry-run", f->dry_run, "Show the request without sending it");
+  AddDryRunFlag(finalize, f->dry_run);
   finalize->callback([&ctx, f] {
     const auto p = PeriodArg(f->period);
     const TenantId tid = ctx.tenant();
@@ -472,13 +472,19 @@ void AddInvoices(CLI::App& app, Context& ctx) {
     PrintInvoice(ctx, Must(ctx.client().FinalizeInvoice(tid, p)));
   });
 
-  auto pay_id = std::make_shared<std::string>();
+  auto pay_args = std::make_shared<IdArgs>();
   auto* pay = Command(g, "pay", "Record an invoice as paid (operators); a void invoice cannot be paid",
                       "gaonctl invoices pay inv_01j9z3k6x2 --tenant ten_01j9z3k6x2");
-  pay->add_option("invoice", *pay_id, "Invoice id (inv_…)")->required();
-  pay->callback([&ctx, pay_id] {
-    const InvoiceId iid = ParseId<InvoiceId>(*pay_id, "invoice");
-    PrintOne(ctx, ToJson(Must(ctx.client().PayInvoice(ctx.tenant(), iid))), kInvoiceColumns);
+  pay->add_option("invoice", pay_args->id, "Invoice id (inv_…)")->required();
+  AddDryRunFlag(pay, pay_args->dry_run);
+  pay->callback([&ctx, pay_args] {
+    const InvoiceId iid = ParseId<InvoiceId>(pay_args->id, "invoice");
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(pay_args->dry_run, "POST", "/v1/admin/tenants/" + tid.str() + "/invoices/" + iid.str() + ":pay",
+                   nullptr)) {
+      return;
+    }
+    PrintOne(ctx, ToJson(Must(ctx.client().PayInvoice(tid, iid))), kInvoiceColumns);
   });
 
   struct Void {
@@ -494,7 +500,7 @@ void AddInvoices(CLI::App& app, Context& ctx) {
   void_cmd->add_option("--reason", v->reason, "Why, 1–500 characters (kept on the invoice and in the audit log)")
       ->required();
   void_cmd->add_flag("--reissue", v->reissue, "Issue a new invoice of the same month that replaces this one");
-  void_cmd->add_flag("--dry-run", v->dry_run, "Show the request without sending it");
+  AddDryRunFlag(void_cmd, v->dry_run);
   void_cmd->callback([&ctx, v] {
     const InvoiceId iid = ParseId<InvoiceId>(v->id, "invoice");
     if (v->reason.empty()) UsageError("--reason must not be empty");
@@ -616,7 +622,7 @@ void AddUsageEvents(CLI::App& app, Context& ctx) {
   send->add_option("--resource-kind", s->resource_kind, "What it is about: endpoint, instance, …");
   send->add_option("--resource-id", s->resource_id, "Its id");
   send->add_option("--attribute", s->attributes, "k=v, e.g. model=qwen2.5-7b-instruct (repeatable)");
-  send->add_flag("--dry-run", s->dry_run, "Show the request without sending it");
+  AddDryRunFlag(send, s->dry_run);
   send->callback([&ctx, s] {
     auto tenant = [&ctx] { return ctx.tenant(); };
     UsageEventBatch batch;
@@ -679,7 +685,7 @@ void AddCredits(CLI::App& app, Context& ctx) {
       ->required();
   grant->add_option("--expires-at", gr->expires_at, "When it expires: an RFC 3339 time, or a date (midnight UTC)");
   grant->add_option("--description", gr->description, "Shown with the grant");
-  grant->add_flag("--dry-run", gr->dry_run, "Show the request without sending it");
+  AddDryRunFlag(grant, gr->dry_run);
   grant->callback([&ctx, gr] {
     if (!IsDecimal(gr->amount)) UsageError("--amount: '" + gr->amount + "' is not a decimal like 100000 or 250.50");
     CreditGrant req{.kind = gr->kind, .amount = gr->amount, .description = gr->description};
@@ -703,7 +709,7 @@ void AddBillingMode(CLI::App& app, Context& ctx) {
                       "gaonctl tenants billing-mode ten_01j9z3k6x2 prepaid");
   cmd->add_option("tenant", m->tenant, "Tenant id")->required();
   cmd->add_option("mode", m->mode, "prepaid or postpaid")->required()->check(CLI::IsMember({"prepaid", "postpaid"}));
-  cmd->add_flag("--dry-run", m->dry_run, "Show the request without sending it");
+  AddDryRunFlag(cmd, m->dry_run);
   cmd->callback([&ctx, m] {
     const TenantId tid = ParseId<TenantId>(m->tenant, "tenant");
     const BillingMode req{.mode = m->mode};
@@ -907,7 +913,7 @@ void AddBudgets(CLI::App& app, Context& ctx) {
   create->add_option("--amount", c->amount, "Per month, a decimal in the billing currency: 10000000, 2500.50")
       ->required();
   create->add_option("--thresholds", c->thresholds, "Percentages that alert, ascending (default: 50,80,100)");
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     if (!IsDecimal(c->amount)) UsageError("--amount: '" + c->amount + "' is not a decimal like 10000000 or 2500.50");
     Budget req{.name = c->name, .amount = c->amount};
@@ -940,7 +946,7 @@ void AddBudgets(CLI::App& app, Context& ctx) {
   update->add_option("--name", u->name, "New name");
   update->add_option("--amount", u->amount, "New amount per month, a decimal");
   update->add_option("--thresholds", u->thresholds, "New percentages, ascending: 50,80,100");
-  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     const BudgetId bid = ParseId<BudgetId>(u->id, "budget");
     BudgetPatch patch;
@@ -960,13 +966,15 @@ void AddBudgets(CLI::App& app, Context& ctx) {
     PrintBudget(ctx, Must(ctx.client().UpdateBudget(tid, bid, patch)));
   });
 
-  auto del_id = std::make_shared<std::string>();
+  auto del_args = std::make_shared<IdArgs>();
   auto* del = Command(g, "delete", "Delete a budget and its alerts (tenant-admin); asks unless --yes",
                       "gaonctl budgets delete bud_01j9z3k6x2 --yes");
-  del->add_option("budget", *del_id, "Budget id (bud_…)")->required();
-  del->callback([&ctx, del_id] {
-    const BudgetId bid = ParseId<BudgetId>(*del_id, "budget");
+  del->add_option("budget", del_args->id, "Budget id (bud_…)")->required();
+  AddDryRunFlag(del, del_args->dry_run);
+  del->callback([&ctx, del_args] {
+    const BudgetId bid = ParseId<BudgetId>(del_args->id, "budget");
     const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(del_args->dry_run, "DELETE", "/v1/tenants/" + tid.str() + "/budgets/" + bid.str(), nullptr)) return;
     ctx.Confirm("Delete budget " + bid.str() + "?");
     Must(ctx.client().DeleteBudget(tid, bid));
     if (ctx.output() == OutputFormat::kName) std::cout << bid.str() << "\n";

@@ -162,7 +162,7 @@ void AddSshKeys(CLI::App& app, Context& ctx) {
   create->add_option("name", c->name, "A name for the key")->required();
   create->add_option("--public-key-file", c->file, "The .pub file ('-': stdin)")->required();
   create->add_option("-l,--label", c->labels, "A label k=v (repeatable)");
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     SshKey k{.name = c->name, .public_key = ReadFileArg(c->file), .labels = ParseLabels(c->labels)};
     while (!k.public_key.empty() && (k.public_key.back() == '\n' || k.public_key.back() == '\r')) k.public_key.pop_back();
@@ -183,13 +183,16 @@ void AddSshKeys(CLI::App& app, Context& ctx) {
     PrintOne(ctx, ToJson(Must(ctx.client().GetSshKey(ctx.tenant(), ParseId<SshKeyId>(*id, "SSH key")))),
              kSshKeyColumns);
   });
-  auto d = std::make_shared<std::string>();
+  auto d = std::make_shared<IdArgs>();
   auto* del = Command(g, "delete", "Delete an SSH key (running instances keep it)", "gaonctl ssh-keys delete ssh_01j9z3k6x2 --yes");
-  del->add_option("ssh-key", *d, "SSH key id")->required();
+  del->add_option("ssh-key", d->id, "SSH key id")->required();
+  AddDryRunFlag(del, d->dry_run);
   del->callback([&ctx, d] {
-    const SshKeyId kid = ParseId<SshKeyId>(*d, "SSH key");
+    const SshKeyId kid = ParseId<SshKeyId>(d->id, "SSH key");
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(d->dry_run, "DELETE", "/v1/tenants/" + tid.str() + "/ssh-keys/" + kid.str(), nullptr)) return;
     ctx.Confirm("Delete SSH key " + kid.str() + "?");
-    Must(ctx.client().DeleteSshKey(ctx.tenant(), kid));
+    Must(ctx.client().DeleteSshKey(tid, kid));
     ctx.Note("ssh key " + kid.str() + " deleted");
   });
 }
@@ -207,7 +210,7 @@ void AddQuotas(CLI::App& app, Context& ctx) {
   auto* set = Command(g, "set", "Set limits (operators); DIMENSION=none removes a per-GPU-type cap",
                       "gaonctl quotas set gpus=32 instances=40 gpus.h100-80gb-sxm=16 --tenant ten_01j9z3k6x2");
   set->add_option("limits", s->limits, "DIMENSION=N pairs")->required();
-  set->add_flag("--dry-run", s->dry_run, "Show the request without sending it");
+  AddDryRunFlag(set, s->dry_run);
   set->callback([&ctx, s] {
     SetQuotasRequest r;
     for (const auto& kv : s->limits) {
@@ -247,7 +250,7 @@ void AddQuotaRequests(CLI::App& app, Context& ctx) {
   create->add_option("dimension", c->dimension, "instances, gpus, gpus.<gpu type>, vcpus, memory_gib")->required();
   create->add_option("limit", c->limit, "The limit asked for")->required();
   create->add_option("--reason", c->reason, "Why (operators read it)")->required();
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     QuotaRequest r{.dimension = c->dimension, .requested_limit = c->limit, .reason = c->reason};
     const TenantId tid = ctx.tenant();
@@ -292,14 +295,25 @@ void AddQuotaRequests(CLI::App& app, Context& ctx) {
   struct Decide {
     std::string id, note;
     std::int64_t limit = 0;
+    bool dry_run = false;
+  };
+  // The path of a decision on a request: the tenant's own (cancel) or the operators' (approve,
+  // deny); --dry-run prints it with the decision.
+  auto decision_path = [](bool admin, const TenantId& tid, const QuotaRequestId& rid, const char* verb) {
+    return std::string(admin ? "/v1/admin" : "/v1") + "/tenants/" + tid.str() + "/quota-requests/" + rid.str() + ":" +
+           verb;
   };
   auto cancel = std::make_shared<Decide>();
   auto* cancel_cmd = Command(g, "cancel", "Withdraw a pending request", "gaonctl quota-requests cancel qr_01j9z3k6x2");
   cancel_cmd->add_option("request", cancel->id, "Quota request id")->required();
   cancel_cmd->add_option("--note", cancel->note, "Why");
-  cancel_cmd->callback([&ctx, cancel] {
+  AddDryRunFlag(cancel_cmd, cancel->dry_run);
+  cancel_cmd->callback([&ctx, cancel, decision_path] {
     const auto rid = ParseId<QuotaRequestId>(cancel->id, "quota request");
-    PrintOne(ctx, ToJson(Must(ctx.client().CancelQuotaRequest(ctx.tenant(), rid, cancel->note))), kQuotaRequestColumns);
+    const TenantId tid = ctx.tenant();
+    const QuotaDecision d{.note = cancel->note};
+    if (ctx.DryRun(cancel->dry_run, "POST", decision_path(false, tid, rid, "cancel"), RequestJson(d))) return;
+    PrintOne(ctx, ToJson(Must(ctx.client().CancelQuotaRequest(tid, rid, cancel->note))), kQuotaRequestColumns);
   });
 
   auto approve = std::make_shared<Decide>();
@@ -308,11 +322,14 @@ void AddQuotaRequests(CLI::App& app, Context& ctx) {
   approve_cmd->add_option("request", approve->id, "Quota request id")->required();
   approve_cmd->add_option("--limit", approve->limit, "Grant this limit instead of the one asked for");
   approve_cmd->add_option("--note", approve->note, "A note for the tenant");
-  approve_cmd->callback([&ctx, approve] {
+  AddDryRunFlag(approve_cmd, approve->dry_run);
+  approve_cmd->callback([&ctx, approve, decision_path] {
     QuotaDecision d{.note = approve->note};
     if (approve->limit > 0) d.limit = approve->limit;
     const auto rid = ParseId<QuotaRequestId>(approve->id, "quota request");
-    PrintOne(ctx, ToJson(Must(ctx.client().ApproveQuotaRequest(ctx.tenant(), rid, d))), kQuotaRequestColumns);
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(approve->dry_run, "POST", decision_path(true, tid, rid, "approve"), RequestJson(d))) return;
+    PrintOne(ctx, ToJson(Must(ctx.client().ApproveQuotaRequest(tid, rid, d))), kQuotaRequestColumns);
   });
 
   auto deny = std::make_shared<Decide>();
@@ -320,9 +337,13 @@ void AddQuotaRequests(CLI::App& app, Context& ctx) {
                            "gaonctl quota-requests deny qr_01j9z3k6x2 --tenant ten_01j9z3k6x2 --note 'no H100 left this quarter'");
   deny_cmd->add_option("request", deny->id, "Quota request id")->required();
   deny_cmd->add_option("--note", deny->note, "Why (the tenant reads it)")->required();
-  deny_cmd->callback([&ctx, deny] {
+  AddDryRunFlag(deny_cmd, deny->dry_run);
+  deny_cmd->callback([&ctx, deny, decision_path] {
     const auto rid = ParseId<QuotaRequestId>(deny->id, "quota request");
-    PrintOne(ctx, ToJson(Must(ctx.client().DenyQuotaRequest(ctx.tenant(), rid, deny->note))), kQuotaRequestColumns);
+    const TenantId tid = ctx.tenant();
+    const QuotaDecision d{.note = deny->note};
+    if (ctx.DryRun(deny->dry_run, "POST", decision_path(true, tid, rid, "deny"), RequestJson(d))) return;
+    PrintOne(ctx, ToJson(Must(ctx.client().DenyQuotaRequest(tid, rid, deny->note))), kQuotaRequestColumns);
   });
 }
 
@@ -360,7 +381,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
   create->add_option("-l,--label", c->labels, "A label k=v (repeatable)");
   create->add_flag("--wait", c->wait, "Wait until it is Running");
   create->add_option("--wait-timeout", c->timeout, "Seconds --wait waits at most")->capture_default_str();
-  create->add_flag("--dry-run", c->dry_run, "Check the type and image against the catalog, show the request, send nothing");
+  AddDryRunFlag(create, c->dry_run, "Check the type and image against the catalog, show the request, send nothing");
   create->callback([&ctx, c] {
     Instance i;
     i.name = c->name;
@@ -442,7 +463,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
   update->add_option("--name", u->name, "A new name");
   update->add_option("-l,--label", u->labels, "k=v sets a label, k- removes it (repeatable)");
   update->add_option("--if-match", u->if_match, "Only if the instance is still at this resource_version");
-  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     const TenantId tid = ctx.tenant();
     const auto iid = ParseId<InstanceId>(u->id, "instance");
@@ -478,7 +499,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
     cmd->add_option("instance", a->id, "Instance id")->required();
     cmd->add_flag("--wait", a->wait, std::string("Wait until it is ") + std::string(spec.wait_phase));
     cmd->add_option("--wait-timeout", a->timeout, "Seconds --wait waits at most")->capture_default_str();
-    cmd->add_flag("--dry-run", a->dry_run, "Show the request without sending it");
+    AddDryRunFlag(cmd, a->dry_run);
     const std::string verb = spec.verb;
     cmd->callback([&ctx, a, verb, spec] {
       const TenantId tid = ctx.tenant();

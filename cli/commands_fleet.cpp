@@ -71,7 +71,7 @@ void AddNodes(CLI::App& app, Context& ctx) {
                                : "Let a cordoned node take new work again",
                         std::string("gaonctl nodes ") + verb + " kr-central-1a-h100-03");
     cmd->add_option("node", a->id, "Node name")->required();
-    cmd->add_flag("--dry-run", a->dry_run, "Show the request without sending it");
+    AddDryRunFlag(cmd, a->dry_run);
     cmd->callback([&ctx, a, cordon] {
       if (ctx.DryRun(a->dry_run, "POST", "/v1/admin/nodes/" + a->id + (cordon ? ":cordon" : ":uncordon"), nullptr)) {
         return;
@@ -83,16 +83,21 @@ void AddNodes(CLI::App& app, Context& ctx) {
 
   struct Drain {
     std::string id, policy = "reschedule";
-    bool dry_run = false;
+    bool wait = false, dry_run = false;
+    double timeout = 600;
   };
   auto d = std::make_shared<Drain>();
-  auto* drain = Command(g, "drain", "Cordon a node and move (reschedule) or stop what runs there",
-                        "gaonctl nodes drain kr-central-1a-h100-03 --policy reschedule --yes");
+  auto* drain = Command(g, "drain",
+                        "Cordon a node and move (reschedule) or stop what runs there; --wait returns once no "
+                        "instance is left on it",
+                        "gaonctl nodes drain kr-central-1a-h100-03 --policy reschedule --yes --wait");
   drain->add_option("node", d->id, "Node name")->required();
   drain->add_option("--policy", d->policy, "reschedule: place each instance again elsewhere; stop: stop them")
       ->check(CLI::IsMember({"reschedule", "stop"}))
       ->capture_default_str();
-  drain->add_flag("--dry-run", d->dry_run, "Show what runs there and the request, without sending it");
+  drain->add_flag("--wait", d->wait, "Wait until no instance is placed on the node any more");
+  drain->add_option("--wait-timeout", d->timeout, "Seconds --wait waits at most")->capture_default_str();
+  AddDryRunFlag(drain, d->dry_run, "Show what runs there and the request, without sending it");
   drain->callback([&ctx, d] {
     const DrainRequest r{.policy = d->policy};
     if (d->dry_run) {
@@ -103,6 +108,12 @@ void AddNodes(CLI::App& app, Context& ctx) {
     }
     ctx.Confirm("Drain node " + d->id + " (" + d->policy + " what runs there)?");
     DrainResult res = Must(ctx.client().DrainNode(d->id, r));
+    if (d->wait) {
+      WaitOptions w = ctx.Waiting(d->id, "drained", d->timeout);
+      auto drained = ctx.client().WaitForNodeDrained(d->id, w);
+      ctx.DoneWaiting();
+      res.node = Must(std::move(drained));
+    }
     if (ctx.output() == OutputFormat::kJson || ctx.output() == OutputFormat::kYaml) {
       PrintValue(ctx, ToJson(res));
       return;
@@ -131,7 +142,7 @@ void AddSim(CLI::App& app, Context& ctx) {
   fail->add_option("--reason", f->reason, "Recorded in the audit log")->capture_default_str();
   fail->add_flag("--wait", f->wait, "Wait until the controllers mark it Down");
   fail->add_option("--wait-timeout", f->timeout, "Seconds --wait waits at most")->capture_default_str();
-  fail->add_flag("--dry-run", f->dry_run, "Show the request without sending it");
+  AddDryRunFlag(fail, f->dry_run);
   fail->callback([&ctx, f] {
     const SimFailRequest r{.reason = f->reason};
     if (ctx.DryRun(f->dry_run, "POST", "/v1/admin/sim/nodes/" + f->id + ":fail", RequestJson(r))) return;
@@ -150,7 +161,7 @@ void AddSim(CLI::App& app, Context& ctx) {
   recover->add_option("node", rc->id, "Node name")->required();
   recover->add_flag("--wait", rc->wait, "Wait until it is Ready");
   recover->add_option("--wait-timeout", rc->timeout, "Seconds --wait waits at most")->capture_default_str();
-  recover->add_flag("--dry-run", rc->dry_run, "Show the request without sending it");
+  AddDryRunFlag(recover, rc->dry_run);
   recover->callback([&ctx, rc] {
     if (ctx.DryRun(rc->dry_run, "POST", "/v1/admin/sim/nodes/" + rc->id + ":recover", nullptr)) return;
     MaybeWait(ctx, Must(ctx.client().SimRecoverNode(rc->id)), rc->wait, rc->timeout, node_states::kReady);

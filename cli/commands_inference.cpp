@@ -273,7 +273,7 @@ void AddModels(CLI::App& app, Context& ctx) {
   AddModelFlags(create, c->model, true);
   create->add_option("--status", c->model.status, "available or deprecated")
       ->check(CLI::IsMember({"available", "deprecated"}));
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     const ModelCreate r{.id = c->id, .model = ToModel(c->model)};
     if (ctx.DryRun(c->dry_run, "POST", "/v1/admin/models", RequestJson(r))) return;
@@ -299,7 +299,7 @@ void AddModels(CLI::App& app, Context& ctx) {
   update->add_option("--language", u->languages, "The languages it speaks (repeatable; replaces the list)");
   update->add_option("--runtime", u->runtimes, "The runtimes that serve it (repeatable; replaces the list)");
   update->add_option("--runtime-arg", u->runtime_args, "Default runtime arguments (repeatable; replaces the list)");
-  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     ModelPatch p{.display_name = u->display_name, .license = u->license, .min_gpu_memory_gib = u->min_gpu_memory_gib,
                  .status = u->status};
@@ -323,7 +323,7 @@ void AddModels(CLI::App& app, Context& ctx) {
   reg->add_option("name", r->name, "A name for it (its display name)")->required();
   reg->add_option("--artifact-uri", r->artifact_uri, "Where the weights are, in the region's object storage")->required();
   AddModelFlags(reg, r->model, false);
-  reg->add_flag("--dry-run", r->dry_run, "Show the request without sending it");
+  AddDryRunFlag(reg, r->dry_run);
   reg->callback([&ctx, r] {
     r->model.display_name = r->name;
     Model m = ToModel(r->model);
@@ -341,7 +341,7 @@ void AddModels(CLI::App& app, Context& ctx) {
   auto* del = Command(g, "delete", "Delete one of the tenant's own models (not while an endpoint serves it)",
                       "gaonctl models delete mdl_01j9z3k6x2 --yes");
   del->add_option("model", d->id, "Custom model id (mdl_…); catalog models are deprecated instead")->required();
-  del->add_flag("--dry-run", d->dry_run, "Show the request without sending it");
+  AddDryRunFlag(del, d->dry_run);
   del->callback([&ctx, d] {
     const TenantId tid = ctx.tenant();
     const auto mid = ParseId<ModelId>(d->id, "custom model");
@@ -477,7 +477,7 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
   create->add_option("-l,--label", c->labels, "A label k=v (repeatable)");
   create->add_flag("--wait", c->wait, "Wait until it is Ready");
   create->add_option("--wait-timeout", c->timeout, "Seconds --wait waits at most")->capture_default_str();
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     Endpoint e;
     e.name = c->name;
@@ -546,7 +546,7 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
   update->add_option("--if-match", u->if_match, "Only if the endpoint is still at this resource_version");
   update->add_flag("--wait", u->wait, "Wait until the controllers acted on the change and it is Ready");
   update->add_option("--wait-timeout", u->timeout, "Seconds --wait waits at most")->capture_default_str();
-  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     const TenantId tid = ctx.tenant();
     const auto eid = ParseId<EndpointId>(u->id, "endpoint");
@@ -574,7 +574,7 @@ void AddEndpoints(CLI::App& app, Context& ctx) {
   del->add_option("endpoint", d->id, "Endpoint id")->required();
   del->add_flag("--wait", d->wait, "Wait until it is Deleted");
   del->add_option("--wait-timeout", d->timeout, "Seconds --wait waits at most")->capture_default_str();
-  del->add_flag("--dry-run", d->dry_run, "Show the request without sending it");
+  AddDryRunFlag(del, d->dry_run);
   del->callback([&ctx, d] {
     const TenantId tid = ctx.tenant();
     const auto eid = ParseId<EndpointId>(d->id, "endpoint");
@@ -691,7 +691,7 @@ void AddSimTraffic(CLI::App& app, Context& ctx) {
   auto* fail = cmd->add_option("--fail-revision", t->failing, "Replicas of this revision crash while loading (repeatable)");
   auto* clear = cmd->add_flag("--clear", t->clear, "End the simulated load and failures");
   clear->excludes(conc)->excludes(rps)->excludes(dur)->excludes(fail);
-  cmd->add_flag("--dry-run", t->dry_run, "Show the request without sending it");
+  AddDryRunFlag(cmd, t->dry_run);
   cmd->callback([&ctx, t] {
     const auto eid = ParseId<EndpointId>(t->id, "endpoint");
     const std::string path = "/v1/admin/sim/endpoints/" + eid.str();

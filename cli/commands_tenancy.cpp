@@ -94,7 +94,7 @@ void AddTenants(CLI::App& app, Context& ctx) {
   create->add_option("--currency", c->currency, "ISO 4217 billing currency")->capture_default_str();
   create->add_option("--billing-email", c->email, "Where invoices go")->required();
   create->add_option("-l,--label", c->labels, "A label k=v (repeatable)");
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     Tenant t{.name = c->name, .display_name = c->display_name, .jurisdiction = c->jurisdiction,
              .billing_currency = c->currency, .billing_email = c->email, .labels = ParseLabels(c->labels)};
@@ -139,7 +139,7 @@ void AddTenants(CLI::App& app, Context& ctx) {
   update->add_option("--currency", u->currency, "ISO 4217 billing currency");
   update->add_option("-l,--label", u->labels, "k=v sets a label, k- removes it (repeatable)");
   update->add_option("--if-match", u->if_match, "Only if the tenant is still at this resource_version");
-  update->add_flag("--dry-run", u->dry_run, "Show the request without sending it");
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     const TenantId tid = ParseId<TenantId>(u->id, "tenant");
     TenantPatch p{.display_name = u->display_name, .billing_email = u->email, .jurisdiction = u->jurisdiction,
@@ -153,29 +153,27 @@ void AddTenants(CLI::App& app, Context& ctx) {
 
   for (const char* verb : {"suspend", "resume"}) {
     const bool suspend = std::string(verb) == "suspend";
-    auto v = std::make_shared<std::string>();
+    auto v = std::make_shared<IdArgs>();
     auto* cmd = Command(g, verb,
                         suspend ? "Suspend a tenant: its keys stop working and nothing new can be launched"
                                 : "Resume a suspended tenant",
                         std::string("gaonctl tenants ") + verb + " ten_01j9z3k6x2");
-    cmd->add_option("tenant", *v, "Tenant id")->required();
-    cmd->callback([&ctx, v, suspend] {
-      const TenantId tid = ParseId<TenantId>(*v, "tenant");
+    cmd->add_option("tenant", v->id, "Tenant id")->required();
+    AddDryRunFlag(cmd, v->dry_run);
+    cmd->callback([&ctx, v, suspend, verb = std::string(verb)] {
+      const TenantId tid = ParseId<TenantId>(v->id, "tenant");
+      if (ctx.DryRun(v->dry_run, "POST", "/v1/admin/tenants/" + tid.str() + ":" + verb, nullptr)) return;
       if (suspend) ctx.Confirm("Suspend tenant " + tid.str() + "?");
       auto t = suspend ? ctx.client().SuspendTenant(tid) : ctx.client().ResumeTenant(tid);
       PrintOne(ctx, ToJson(Must(std::move(t))), kTenantColumns);
     });
   }
 
-  struct Del {
-    std::string id;
-    bool dry_run = false;
-  };
-  auto d = std::make_shared<Del>();
+  auto d = std::make_shared<IdArgs>();
   auto* del = Command(g, "delete", "Delete a tenant that has no live resources left",
                       "gaonctl tenants delete ten_01j9z3k6x2 --yes");
   del->add_option("tenant", d->id, "Tenant id")->required();
-  del->add_flag("--dry-run", d->dry_run, "Show the request without sending it");
+  AddDryRunFlag(del, d->dry_run);
   del->callback([&ctx, d] {
     const TenantId tid = ParseId<TenantId>(d->id, "tenant");
     if (ctx.DryRun(d->dry_run, "DELETE", "/v1/admin/tenants/" + tid.str(), nullptr)) return;
@@ -190,6 +188,7 @@ void AddUsers(CLI::App& app, Context& ctx) {
 
   struct Create {
     std::string email, name, password_file;
+    bool dry_run = false;
   };
   auto c = std::make_shared<Create>();
   auto* create = Command(g, "create", "Create a user; the password is read from a file or stdin",
@@ -197,10 +196,17 @@ void AddUsers(CLI::App& app, Context& ctx) {
   create->add_option("email", c->email, "Email address (the sign-in name)")->required();
   create->add_option("--name", c->name, "Display name");
   create->add_option("--password-file", c->password_file, "File holding the password ('-': stdin)")->required();
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     std::string password = ReadFileArg(c->password_file);
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
     CreateUserRequest r{.email = c->email, .display_name = c->name, .password = password};
+    if (c->dry_run) {
+      json::value body = RequestJson(r);
+      body.as_object()["password"] = "(" + std::to_string(password.size()) + " characters, not shown)";
+      ctx.DryRun(true, "POST", "/v1/admin/users", body);
+      return;
+    }
     PrintOne(ctx, ToJson(Must(ctx.client().CreateUser(r))), kUserColumns);
   });
 
@@ -218,12 +224,14 @@ void AddUsers(CLI::App& app, Context& ctx) {
 
   for (const char* verb : {"disable", "enable"}) {
     const bool disable = std::string(verb) == "disable";
-    auto v = std::make_shared<std::string>();
+    auto v = std::make_shared<IdArgs>();
     auto* cmd = Command(g, verb, disable ? "Disable a user: their sessions end and they cannot sign in" : "Enable a user",
                         std::string("gaonctl users ") + verb + " usr_01j9z3k6x2");
-    cmd->add_option("user", *v, "User id")->required();
-    cmd->callback([&ctx, v, disable] {
-      const UserId uid = ParseId<UserId>(*v, "user");
+    cmd->add_option("user", v->id, "User id")->required();
+    AddDryRunFlag(cmd, v->dry_run);
+    cmd->callback([&ctx, v, disable, verb = std::string(verb)] {
+      const UserId uid = ParseId<UserId>(v->id, "user");
+      if (ctx.DryRun(v->dry_run, "POST", "/v1/admin/users/" + uid.str() + ":" + verb, nullptr)) return;
       if (disable) ctx.Confirm("Disable user " + uid.str() + "?");
       auto u = disable ? ctx.client().DisableUser(uid) : ctx.client().EnableUser(uid);
       PrintOne(ctx, ToJson(Must(std::move(u))), kUserColumns);
@@ -254,7 +262,7 @@ void AddMembers(CLI::App& app, Context& ctx) {
   add->add_option("--role", a->role, "tenant-admin, tenant-member, tenant-viewer or billing-viewer")
       ->capture_default_str();
   add->add_option("--name", a->name, "Display name of a new user");
-  add->add_flag("--dry-run", a->dry_run, "Show the request without sending it");
+  AddDryRunFlag(add, a->dry_run);
   add->callback([&ctx, a] {
     AddMemberRequest r{.email = a->email, .role = ParseRole(a->role), .display_name = a->name};
     const TenantId tid = ctx.tenant();
@@ -278,23 +286,29 @@ void AddMembers(CLI::App& app, Context& ctx) {
 
   struct Update {
     std::string id, role;
+    bool dry_run = false;
   };
   auto u = std::make_shared<Update>();
   auto* update = Command(g, "update", "Change a member's role", "gaonctl members update usr_01j9z3k6x2 --role tenant-viewer");
   update->add_option("user", u->id, "User id")->required();
   update->add_option("--role", u->role, "The new role")->required();
+  AddDryRunFlag(update, u->dry_run);
   update->callback([&ctx, u] {
     MemberPatch p{.role = ParseRole(u->role)};
-    PrintOne(ctx, ToJson(Must(ctx.client().UpdateMember(ctx.tenant(), ParseId<UserId>(u->id, "user"), p))),
-             kMemberColumns, "user_id");
+    const UserId uid = ParseId<UserId>(u->id, "user");
+    const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(u->dry_run, "PATCH", "/v1/tenants/" + tid.str() + "/members/" + uid.str(), RequestJson(p))) return;
+    PrintOne(ctx, ToJson(Must(ctx.client().UpdateMember(tid, uid, p))), kMemberColumns, "user_id");
   });
 
-  auto r = std::make_shared<std::string>();
+  auto r = std::make_shared<IdArgs>();
   auto* remove = Command(g, "remove", "Remove a member from the tenant", "gaonctl members remove usr_01j9z3k6x2 --yes");
-  remove->add_option("user", *r, "User id")->required();
+  remove->add_option("user", r->id, "User id")->required();
+  AddDryRunFlag(remove, r->dry_run);
   remove->callback([&ctx, r] {
-    const UserId uid = ParseId<UserId>(*r, "user");
+    const UserId uid = ParseId<UserId>(r->id, "user");
     const TenantId tid = ctx.tenant();
+    if (ctx.DryRun(r->dry_run, "DELETE", "/v1/tenants/" + tid.str() + "/members/" + uid.str(), nullptr)) return;
     ctx.Confirm("Remove " + uid.str() + " from " + tid.str() + "?");
     Must(ctx.client().RemoveMember(tid, uid));
     ctx.Note("member " + uid.str() + " removed");
@@ -316,7 +330,7 @@ void AddApiKeys(CLI::App& app, Context& ctx) {
   create->add_option("--role", c->role, "The key's role")->capture_default_str();
   create->add_option("--expires", c->expires, "Expiry, RFC 3339 (2026-01-01T00:00:00Z)");
   create->add_flag("--operator", c->op, "An operator (platform-admin) key");
-  create->add_flag("--dry-run", c->dry_run, "Show the request without sending it");
+  AddDryRunFlag(create, c->dry_run);
   create->callback([&ctx, c] {
     ApiKey k{.name = c->name, .role = c->op ? Role::kPlatformAdmin : ParseRole(c->role),
              .expires_at = ParseTime(c->expires, "--expires")};
@@ -363,13 +377,21 @@ void AddApiKeys(CLI::App& app, Context& ctx) {
              kKeyColumns);
   });
 
-  auto r = std::make_shared<One>();
-  auto* revoke = Command(g, "revoke", "Revoke a key: it stops working at once", "gaonctl api-keys revoke key_01j9z3k6x2 --yes");
+  struct Revoke {
+    std::string id;
+    bool op = false, dry_run = false;
+  };
+  auto r = std::make_shared<Revoke>();
+  auto* revoke = Command(g, "revoke", "Revoke a key: it stops working at once (alias: delete)",
+                         "gaonctl api-keys revoke key_01j9z3k6x2 --yes");
   revoke->alias("delete");
   revoke->add_option("key", r->id, "Key id")->required();
   revoke->add_flag("--operator", r->op, "An operator key");
+  AddDryRunFlag(revoke, r->dry_run);
   revoke->callback([&ctx, r] {
     const ApiKeyId kid = ParseId<ApiKeyId>(r->id, "API key");
+    const std::string path = r->op ? "/v1/admin/api-keys/" : "/v1/tenants/" + ctx.tenant().str() + "/api-keys/";
+    if (ctx.DryRun(r->dry_run, "DELETE", path + kid.str(), nullptr)) return;
     ctx.Confirm("Revoke key " + kid.str() + "?");
     PrintOne(ctx,
              ToJson(Must(r->op ? ctx.client().RevokeOperatorKey(kid) : ctx.client().RevokeApiKey(ctx.tenant(), kid))),

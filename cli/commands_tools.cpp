@@ -28,6 +28,10 @@ CLI::App* Group(CLI::App& app, const std::string& name, const std::string& descr
   return g;
 }
 
+void AddDryRunFlag(CLI::App* cmd, bool& dry_run, const std::string& description) {
+  cmd->add_flag("--dry-run", dry_run, description);
+}
+
 void AddListFlags(CLI::App* cmd, ListFlags& flags) {
   cmd->add_option("--limit", flags.limit, "Show at most this many (default: all, fetched page by page)")
       ->check(CLI::NonNegativeNumber);

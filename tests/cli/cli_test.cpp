@@ -355,9 +355,14 @@ TEST_CASE("gaonctl lists, cordons, drains nodes and fails and recovers simulated
   EXPECT_EXIT(dry, 0);
   CHECK(dry.err.find("1 instance(s)") != std::string::npos);
   EXPECT_EXIT(op({"nodes", "drain", "kr-central-1b-h100-8g-01", "--policy", "evict", "--yes"}), 2);
-  auto drained = op({"nodes", "drain", "kr-central-1b-h100-8g-01", "--policy", "stop", "--yes", "-o", "json"});
+  // --wait returns once the node has no instance left: its GPUs are free.
+  auto drained =
+      op({"nodes", "drain", "kr-central-1b-h100-8g-01", "--policy", "stop", "--yes", "--wait", "--wait-timeout", "30",
+          "-o", "json"});
   EXPECT_EXIT(drained, 0);
   CHECK(S(drained.Json().at("node").at("state")) == "Cordoned");
+  CHECK(drained.Json().at("node").at("instances").as_int64() == 0);
+  CHECK(drained.Json().at("node").at("allocated").at("gpus").as_int64() == 0);
   CHECK(S(drained.Json().at("instances").at(0)) == id);
   EXPECT_EXIT(ctl({"instances", "wait", id, "--for", "Stopped", "--timeout", "30"}), 0);
   EXPECT_EXIT(op({"nodes", "uncordon", "kr-central-1b-h100-8g-01"}), 0);
@@ -456,6 +461,77 @@ TEST_CASE("profiles: login saves a 0600 file, use-profile switches, flags beat G
 
   EXPECT_EXIT(bare({"config", "delete-profile", "ops", "--yes"}), 0);
   CHECK(bare({"config", "list-profiles", "-o", "name"}).out == "viewer\n");
+}
+
+TEST_CASE("--dry-run on actions, updates and deletes prints the request and changes nothing", "[cli][e2e][dry-run]") {
+  auto c = TestCloud::Start();
+  const std::string t = c->CreateTenant("acme");
+  Gaonctl op(c->address(), c->operator_key());
+  op.env()["GAON_TENANT"] = t;
+  Gaonctl ctl(c->address(), c->CreateKey(t, "tenant-admin"));
+  auto member = op({"members", "add", "lee@acme.kr", "--role", "tenant-member", "-o", "json"});
+  EXPECT_EXIT(member, 0);
+  const std::string u = S(member.Json().at("member").at("user_id"));
+  auto created_key = ctl({"api-keys", "create", "ci", "--role", "tenant-member", "-o", "json"});
+  EXPECT_EXIT(created_key, 0);
+  const std::string key = S(created_key.Json().at("key").at("id"));
+  auto qr = ctl({"quota-requests", "create", "gpus", "32", "--reason", "a July run", "-o", "json"});
+  EXPECT_EXIT(qr, 0);
+  const std::string q = S(qr.Json().at("id"));
+  auto budget = ctl({"budgets", "create", "monthly", "--amount", "10000", "-o", "json"});
+  EXPECT_EXIT(budget, 0);
+  const std::string b = S(budget.Json().at("id"));
+
+  // Each prints "dry run: would send METHOD PATH" (and the body) and exits 0 — without --yes,
+  // since nothing is asked when nothing is sent.
+  auto dry = [](const Gaonctl& who, std::vector<std::string> args, const std::string& request,
+                const std::string& stdin_text = {}) {
+    args.push_back("--dry-run");
+    const CliResult r = who(args, {}, stdin_text);
+    INFO(Describe(r));
+    CHECK(r.code == 0);
+    CHECK(r.err.find("dry run: would send " + request) != std::string::npos);
+    return r.out;
+  };
+  dry(op, {"tenants", "suspend", t}, "POST /v1/admin/tenants/" + t + ":suspend");
+  dry(op, {"tenants", "resume", t}, "POST /v1/admin/tenants/" + t + ":resume");
+  dry(op, {"users", "disable", u}, "POST /v1/admin/users/" + u + ":disable");
+  dry(op, {"users", "enable", u}, "POST /v1/admin/users/" + u + ":enable");
+  const std::string user = dry(op, {"users", "create", "kim@acme.kr", "--password-file", "-"}, "POST /v1/admin/users",
+                               "correct horse battery staple\n");
+  CHECK(user.find("kim@acme.kr") != std::string::npos);
+  CHECK(user.find("28 characters, not shown") != std::string::npos);
+  CHECK(user.find("horse") == std::string::npos);  // the password never shows
+  CHECK(dry(ctl, {"members", "update", u, "--role", "tenant-viewer"}, "PATCH /v1/tenants/" + t + "/members/" + u)
+            .find("role: tenant-viewer") != std::string::npos);
+  dry(ctl, {"memberships", "remove", u}, "DELETE /v1/tenants/" + t + "/members/" + u);
+  dry(ctl, {"api-keys", "revoke", key}, "DELETE /v1/tenants/" + t + "/api-keys/" + key);
+  dry(ctl, {"api-keys", "delete", key}, "DELETE /v1/tenants/" + t + "/api-keys/" + key);
+  dry(op, {"api-keys", "revoke", key, "--operator"}, "DELETE /v1/admin/api-keys/" + key);
+  dry(ctl, {"ssh-keys", "delete", "ssh_01aaaaaaaaaaaaaaaaaaaaaaaa"},
+      "DELETE /v1/tenants/" + t + "/ssh-keys/ssh_01aaaaaaaaaaaaaaaaaaaaaaaa");
+  CHECK(dry(ctl, {"quota-requests", "cancel", q, "--note", "not now"},
+            "POST /v1/tenants/" + t + "/quota-requests/" + q + ":cancel")
+            .find("note: not now") != std::string::npos);
+  CHECK(dry(op, {"quota-requests", "approve", q, "--limit", "24"},
+            "POST /v1/admin/tenants/" + t + "/quota-requests/" + q + ":approve")
+            .find("limit: 24") != std::string::npos);
+  dry(op, {"quota-requests", "deny", q, "--note", "no H100 left"},
+      "POST /v1/admin/tenants/" + t + "/quota-requests/" + q + ":deny");
+  dry(op, {"invoices", "pay", "inv_01aaaaaaaaaaaaaaaaaaaaaaaa"},
+      "POST /v1/admin/tenants/" + t + "/invoices/inv_01aaaaaaaaaaaaaaaaaaaaaaaa:pay");
+  dry(ctl, {"budgets", "delete", b}, "DELETE /v1/tenants/" + t + "/budgets/" + b);
+
+  // Nothing changed.
+  CHECK(S(op({"tenants", "get", t, "-o", "json"}).Json().at("status")) == "active");
+  CHECK(S(op({"users", "get", u, "-o", "json"}).Json().at("status")) == "active");
+  CHECK(op({"users", "list", "-o", "json"}).out.find("kim@acme.kr") == std::string::npos);
+  CHECK(S(ctl({"members", "get", u, "-o", "json"}).Json().at("role")) == "tenant-member");
+  CHECK(S(ctl({"api-keys", "get", key, "-o", "json"}).Json().at("status")) == "active");
+  CHECK(S(ctl({"quota-requests", "get", q, "-o", "json"}).Json().at("state")) == "pending");
+  EXPECT_EXIT(ctl({"budgets", "get", b}), 0);
+  // A malformed id is still a usage error: the dry run checks what it would send.
+  EXPECT_EXIT(ctl({"budgets", "delete", "not-a-budget", "--dry-run"}), 2);
 }
 
 TEST_CASE("gaonctl colours tables only on a terminal and never with NO_COLOR", "[cli][e2e][output]") {
