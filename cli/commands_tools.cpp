@@ -15,9 +15,24 @@ namespace json = boost::json;
 
 // ---------------------------------------------------------------- helpers
 
+namespace {
+
+// The root's options — the global flags, which every command takes too (gaonctl falls through
+// to them) — as a section of a command's --help, in CLI11's own layout.
+std::string GlobalOptionsHelp(const CLI::App& root) {
+  const auto options = root.get_options([&root](const CLI::Option* o) { return o != root.get_help_ptr(); });
+  return CLI::Formatter().make_group("Global options", false, options);
+}
+
+}  // namespace
+
 CLI::App* Command(CLI::App* parent, const std::string& name, const std::string& description,
                   const std::string& example) {
   CLI::App* c = parent->add_subcommand(name, description);
+  const CLI::App* root = parent;
+  while (root->get_parent() != nullptr) root = root->get_parent();
+  // Built when the help is shown, so it lists every global flag however late it was added.
+  c->footer([root] { return GlobalOptionsHelp(*root); });
   c->footer("\nExample:\n  " + example);
   return c;
 }

@@ -39,6 +39,15 @@ void SetEnvFromFlag(const char* name, const std::string& value) {
   if (!value.empty()) ::setenv(name, value.c_str(), 1);
 }
 
+// The one colour rule of gaonctl, for stdout and stderr alike. NO_COLOR disables colour only
+// when it is set to something: an empty NO_COLOR is as good as unset (no-color.org).
+bool ColorOn(bool no_color_flag, int fd) {
+  if (no_color_flag) return false;
+  if (const char* v = std::getenv("NO_COLOR"); v != nullptr && *v != '\0') return false;
+  if (const char* term = std::getenv("TERM"); term != nullptr && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
+
 }  // namespace
 
 const ResolvedSettings& Context::settings() {
@@ -107,12 +116,9 @@ OutputFormat Context::output() const {
   return OutputFormat::kTable;
 }
 
-bool Context::color() const {
-  if (flags.no_color || std::getenv("NO_COLOR") != nullptr) return false;
-  const char* term = std::getenv("TERM");
-  if (term && std::string_view(term) == "dumb") return false;
-  return ::isatty(STDOUT_FILENO) == 1;
-}
+bool Context::color() const { return ColorOn(flags.no_color, STDOUT_FILENO); }
+
+bool Context::stderr_color() const { return ColorOn(flags.no_color, STDERR_FILENO); }
 
 bool Context::stderr_is_tty() const { return ::isatty(STDERR_FILENO) == 1; }
 

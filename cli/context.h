@@ -86,8 +86,10 @@ class Context {
   const ResolvedSettings& settings();
 
   OutputFormat output() const;
-  // Colour on stdout: a TTY, NO_COLOR unset, TERM not dumb, --no-color not given.
+  // Colour on stdout (color) or stderr (stderr_color): the stream is a TTY, NO_COLOR is unset
+  // or empty (no-color.org), TERM is not dumb, and --no-color was not given.
   bool color() const;
+  bool stderr_color() const;
   bool stderr_is_tty() const;
 
   // Asks "<question> [y/N]" on a TTY unless --yes; fails with a usage error when stdin is not

@@ -1,6 +1,4 @@
 // gaonctl: the admin CLI of Gaon. `gaonctl <resource> <verb>`; see docs/cli.md.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,10 +16,10 @@ Example:
   gaonctl login --endpoint http://127.0.0.1:8080 --api-key-file .gaon/operator.key
   gaonctl instances list --tenant ten_01j9z3k6x2 -o wide)";
 
-void PrintFailure(const gaon::cli::CommandFailed& f, bool no_color) {
+// `color`: Context::stderr_color(), the rule that colours tables too.
+void PrintFailure(const gaon::cli::CommandFailed& f, bool color) {
   const gaon::Status& s = f.status;
   if (s.ok()) return;
-  const bool color = !no_color && ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::cerr << (color ? "\033[31mError:\033[0m " : "Error: ") << s.message() << "\n";
   if (f.exit_code == gaon::cli::kExitUsage && s.http_status() == 0 && s.request_id().empty()) {
     if (s.reason() != "usage") std::cerr << "  code: " << s.reason() << "\n";
@@ -55,7 +53,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "wide", "json", "yaml", "name"}))
       ->envname("GAON_OUTPUT")
       ->capture_default_str();
-  app.add_flag("--no-color", f.no_color, "No colour (also NO_COLOR=1)");
+  app.add_flag("--no-color", f.no_color, "No colour (also NO_COLOR set to anything, or TERM=dumb)");
   app.add_flag("-y,--yes", f.yes, "Do not ask before destructive changes");
   app.add_flag("-v,--verbose", f.verbose, "Log every HTTP attempt (method, path, status, request id) on stderr");
   app.add_option("--reason", f.reason, "Operators: why you act on a tenant (recorded in its audit log)");
@@ -77,7 +75,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, or the usage error
     return code == 0 ? kExitOk : kExitUsage;
   } catch (const CommandFailed& failed) {
-    PrintFailure(failed, f.no_color);
+    PrintFailure(failed, ctx.stderr_color());
     return failed.exit_code;
   }
 }

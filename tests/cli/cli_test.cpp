@@ -551,7 +551,12 @@ TEST_CASE("gaonctl colours tables only on a terminal and never with NO_COLOR", "
   REQUIRE(plain.code == 0);
   CHECK(plain.out.find("active") != std::string::npos);
   CHECK(plain.out.find("\033[") == std::string::npos);
+  run.env["NO_COLOR"] = "";  // set but empty: colour stays (no-color.org)
+  CHECK(RunCli({"tenants", "list"}, run).out.find("\033[32mactive") != std::string::npos);
   run.env.erase("NO_COLOR");
+  run.env["TERM"] = "dumb";
+  CHECK(RunCli({"tenants", "list"}, run).out.find("\033[") == std::string::npos);
+  run.env["TERM"] = "xterm";
   CHECK(RunCli({"tenants", "list", "--no-color"}, run).out.find("\033[") == std::string::npos);
   // A narrow terminal drops columns instead of wrapping.
   run.env["COLUMNS"] = "40";

@@ -1,5 +1,6 @@
-// gaonctl without a server: every command's --help has an example, and the completion scripts
-// are valid and complete commands and flags.
+// gaonctl without a server: every command's --help has an example and shows the global flags,
+// the completion scripts are valid and complete commands and flags, and the error prefix is
+// coloured only where colour is allowed.
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -58,6 +59,13 @@ TEST_CASE("every gaonctl command has --help with an example", "[cli][help]") {
     const auto example = r.out.find("Example:");
     REQUIRE(example != std::string::npos);
     CHECK(r.out.find("gaonctl", example) != std::string::npos);
+    // The global flags, which the command takes too, are shown with it.
+    const auto global = r.out.find("Global options:");
+    REQUIRE(global != std::string::npos);
+    for (const char* flag : {"-o,--output", "-y,--yes", "-t,--tenant", "--profile", "--endpoint", "--timeout"}) {
+      CHECK(r.out.find(flag, global) != std::string::npos);
+    }
+    CHECK(r.out.find("-h,--help", global) == std::string::npos);  // the command's own --help is enough
   }
   for (const char* g : {"tenants", "quotas", "quota-requests", "users", "members", "memberships", "api-keys", "ssh-keys",
                         "regions", "instance-types", "images", "instances", "audit-events", "nodes", "sim", "api",
@@ -97,6 +105,35 @@ TEST_CASE("the bash and zsh completion scripts are valid and complete commands, 
   CHECK(BashComplete(script, "gaonctl instances create --wa").find("--wait") != std::string::npos);
   CHECK(BashComplete(script, "gaonctl instances list --ou").find("--output") != std::string::npos);  // global
   CHECK(BashComplete(script, "gaonctl nodes list -o y") == "yaml\n");
+}
+
+}  // namespace gaon::test
+
+namespace gaon::test {
+
+TEST_CASE("the error prefix is red on a terminal unless NO_COLOR is set non-empty, TERM is dumb or --no-color",
+          "[cli][output]") {
+  // No endpoint anywhere: every command fails before sending anything, with "Error: …".
+  CliRun run{.env = {{"TERM", "xterm"}, {"XDG_CONFIG_HOME", MakeTempDir("cli-error-color")}}, .tty = true};
+  auto error_of = [&run](std::vector<std::string> args = {"whoami"}) {
+    const CliResult r = RunCli(args, run);
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out.find("Error:") != std::string::npos);
+    return r.out;
+  };
+  CHECK(error_of().find("\033[31mError:\033[0m ") != std::string::npos);
+  run.env["NO_COLOR"] = "";  // set but empty: no-color.org says colour stays
+  CHECK(error_of().find("\033[31mError:") != std::string::npos);
+  run.env["NO_COLOR"] = "1";
+  CHECK(error_of().find("\033[") == std::string::npos);
+  run.env.erase("NO_COLOR");
+  run.env["TERM"] = "dumb";
+  CHECK(error_of().find("\033[") == std::string::npos);
+  run.env["TERM"] = "xterm";
+  CHECK(error_of({"whoami", "--no-color"}).find("\033[") == std::string::npos);
+  run.tty = false;  // stderr to a file
+  CHECK(RunCli({"whoami"}, run).err.rfind("Error: ", 0) == 0);
 }
 
 }  // namespace gaon::test
