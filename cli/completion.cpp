@@ -103,10 +103,12 @@ std::string Zsh(const std::vector<std::pair<std::string, std::string>>& tree) {
        "    compadd -- ${(f)\"$(gaonctl $group list -o name 2>/dev/null)\"}\n"
        "    return\n"
        "  fi\n"
+       // Split the words first (the inner ${=…}), then keep (M) or drop the flags among them:
+       // a filter on the unsplit string would match it whole or not at all.
        "  if [[ ${words[CURRENT]} == -* ]]; then\n"
-       "    compadd -- ${(M)=_gaonctl_words[$cmdpath]:#-*} ${(M)=_gaonctl_words[_]:#-*}\n"
+       "    compadd -- ${(M)${=_gaonctl_words[$cmdpath]}:#-*} ${(M)${=_gaonctl_words[_]}:#-*}\n"
        "  else\n"
-       "    compadd -- ${=_gaonctl_words[$cmdpath]:#-*}\n"
+       "    compadd -- ${${=_gaonctl_words[$cmdpath]}:#-*}\n"
        "  fi\n"
        "}\n"
        "if [[ ${funcstack[1]} == _gaonctl ]]; then _gaonctl \"$@\"; else compdef _gaonctl gaonctl; fi\n";
