@@ -378,7 +378,13 @@ PoolStats Database::Stats() const {
 int Database::Interrupt(std::chrono::milliseconds wait) {
   Impl& d = *impl_;
   d.interrupted = true;
-  Close();
+  {
+    // Refuse new checkouts at once; Close() below, which may wait for the flusher and the
+    // notifier, comes after the cancels.
+    std::lock_guard lock(d.mu);
+    d.closed = true;
+    d.cv.notify_all();
+  }
   const auto deadline = Clock::now() + wait;
   int cancelled = -1;
   for (;;) {
@@ -401,6 +407,7 @@ int Database::Interrupt(std::chrono::milliseconds wait) {
     d.cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(50)),
                     [&d] { return d.in_use.empty(); });
   }
+  Close();
   return cancelled;
 }
 

@@ -112,11 +112,12 @@ class Database {
   // returned. Safe to call more than once.
   void Close();
 
-  // For a shutdown whose deadline has passed: Close(), then cancel the statements running on
-  // connections in use (PQcancel) until they are all returned or `wait` has passed. From now
-  // on no statement is sent, so every transaction in progress rolls back — none commits
-  // halfway — and its Transact() returns Unavailable("shutting_down") without retrying.
-  // Returns how many connections were in use when called. Any thread; idempotent.
+  // For a shutdown whose deadline has passed: refuses new checkouts, cancels the statements
+  // running on connections in use (PQcancel) until they are all returned or `wait` has
+  // passed, then Close()s. From the call on no statement is sent, so every transaction in
+  // progress rolls back — none commits halfway — and its Transact() returns
+  // Unavailable("shutting_down") without retrying. Returns how many connections were in use
+  // when called. Any thread, but not concurrently with Close(); idempotent.
   int Interrupt(std::chrono::milliseconds wait);
 
  private:
