@@ -46,14 +46,6 @@ TenantId WorkedExampleTenant(TestCloud& c) {
   return Tid(tid);
 }
 
-// A finished record of `gpus` H100s in [start, end) (RFC 3339).
-void InsertRecord(TestCloud& c, const std::string& tenant, const std::string& id, int gpus, const std::string& start,
-                  const std::string& end) {
-  Sql(c, "INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, gpu_type_id, gpu_count, "
-         "started_at, ended_at) VALUES ('" + tenant + "', 'instance', '" + id + "', 1, 'gpu.x', 'h100-80gb-sxm', " +
-             std::to_string(gpus) + ", '" + start + "', '" + end + "')");
-}
-
 // `bytes` gunzipped by gzip(1).
 std::string Gunzip(const std::string& bytes) {
   const std::string path = MakeTempDir("sdk-export") + "/export.gz";
@@ -528,7 +520,7 @@ TEST_CASE("exports stream to the sink exactly what the API sends, in every forma
   const Client viewer = SdkClient(c->address(), key);
   for (int day = 1; day <= 9; ++day) {
     const std::string d = "2026-10-0" + std::to_string(day);
-    InsertRecord(*c, tid, "inst_" + std::to_string(day), day % 3 + 1, d + "T08:00:00Z", d + "T19:45:30Z");
+    InsertUsageRecord(*c, tid, "inst_" + std::to_string(day), day % 3 + 1, d + "T08:00:00Z", d + "T19:45:30Z");
   }
   auto export_to_string = [](const Client& client, const TenantId& tenant, const ExportQuery& q, std::string* out) {
     return client.ExportBilling(tenant, q, [out](std::string_view piece) {
@@ -565,7 +557,7 @@ TEST_CASE("exports stream to the sink exactly what the API sends, in every forma
 
   // Operators export every tenant at once.
   const std::string other = c->CreateTenant("another", "KR", "USD");
-  InsertRecord(*c, other, "inst_x", 8, "2026-10-12T08:00:00Z", "2026-10-12T09:17:41Z");
+  InsertUsageRecord(*c, other, "inst_x", 8, "2026-10-12T08:00:00Z", "2026-10-12T09:17:41Z");
   std::string all;
   const ExportResult every = Ok(OperatorClient(*c).ExportBillingAllTenants(
       {.period = "2026-10", .format = "csv"}, [&all](std::string_view piece) {
@@ -631,7 +623,7 @@ TEST_CASE("tenant admins create, list, update and delete budgets, billing viewer
   const Client viewer = SdkClient(c->address(), c->CreateKey(tid, "billing-viewer"));
   // One H100 for the minute before last: 70 KRW this month (unless the month began since).
   const Timestamp now = Now();
-  InsertRecord(*c, tid, "inst_1", 1, FormatTimestamp(now - std::chrono::minutes(2)),
+  InsertUsageRecord(*c, tid, "inst_1", 1, FormatTimestamp(now - std::chrono::minutes(2)),
                FormatTimestamp(now - std::chrono::minutes(1)));
 
   const Budget monthly = Ok(admin.CreateBudget(t, Budget{.name = "monthly", .amount = "10000"}));

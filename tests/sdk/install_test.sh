@@ -36,17 +36,25 @@ test -n "$config" && test -n "$pc"
 find "$prefix" -name 'libgaon_sdk.a' | grep -q .
 find "$prefix" -name 'GaonConfigVersion.cmake' | grep -q .
 
+# Every program in sdk/examples/ is an example: each must build both ways.
+examples=()
+for cpp in "$src"/sdk/examples/*.cpp; do examples+=("$(basename "$cpp" .cpp)"); done
+
 echo "== examples with CMake (find_package(Gaon))"
 cmake -S "$src/sdk/examples" -B "$work/examples-cmake" "${generator[@]}" "${launcher[@]}" \
   -DCMAKE_PREFIX_PATH="$prefix" > "$work/examples-configure.log"
 cmake --build "$work/examples-cmake" -j 2
+for example in "${examples[@]}"; do
+  test -x "$work/examples-cmake/$example" || { echo "sdk/examples/CMakeLists.txt does not build $example" >&2; exit 1; }
+done
 
 echo "== examples with pkg-config (gaon.pc)"
 export PKG_CONFIG_PATH=$(dirname "$pc")
 pkg-config --exists gaon
 mkdir -p "$work/examples-pkgconfig"
-for example in launch_instance list_instance_types watch_instances deploy_endpoint; do
+for example in "${examples[@]}"; do
   # shellcheck disable=SC2046 # word splitting of pkg-config's flags is intended
   c++ -O1 "$src/sdk/examples/$example.cpp" -o "$work/examples-pkgconfig/$example" $(pkg-config --cflags --libs gaon)
 done
+echo "built: ${examples[*]}"
 echo "sdk install test: ok"

@@ -62,4 +62,14 @@ inline int LiveInstances(TestCloud& c, const std::string& tenant) {
                                      tenant + "' AND deleted_at IS NULL"));
 }
 
+// A finished usage record of `gpus` H100s for instance `id` in [start, end) (RFC 3339), written
+// straight into the database, as if the instance had run then.
+inline void InsertUsageRecord(TestCloud& c, const std::string& tenant, const std::string& id, int gpus,
+                              const std::string& start, const std::string& end) {
+  c.db().OwnerQuery(
+      "SET gaon.platform = 'on'; INSERT INTO usage_records (tenant_id, resource_kind, resource_id, run, sku, "
+      "gpu_type_id, gpu_count, started_at, ended_at) VALUES ('" + tenant + "', 'instance', '" + id +
+      "', 1, 'gpu.x', 'h100-80gb-sxm', " + std::to_string(gpus) + ", '" + start + "', '" + end + "')");
+}
+
 }  // namespace gaon::test
