@@ -2,6 +2,7 @@
 // output formats, profiles, exit codes and errors.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "tests/cli/cli_support.h"
@@ -187,6 +188,71 @@ TEST_CASE("gaonctl manages members, API keys and the audit log, a bad key exits 
   EXPECT_EXIT(op({"whoami"}, {{"GAON_ENDPOINT", ""}}), 2);
 }
 
+TEST_CASE("gaonctl status, version, -v, paging from a token, ages, members list and api-keys delete",
+          "[cli][e2e][tools]") {
+  auto c = TestCloud::Start();
+  Gaonctl op(c->address(), c->operator_key());
+
+  auto status = op({"status"});
+  EXPECT_EXIT(status, 0);
+  CHECK(status.out.find("http://" + c->address() + ": ready (schema ") == 0);
+  CHECK(S(op({"status", "-o", "json"}).Json().at("status")) == "ready");
+  auto version = op({"version"});
+  EXPECT_EXIT(version, 0);
+  CHECK(version.out.rfind("gaonctl ", 0) == 0);
+
+  // -v logs each HTTP attempt on stderr, stdout stays the result.
+  std::vector<std::string> tenants;
+  for (const char* name : {"alpha", "bravo", "charlie"}) tenants.push_back(c->CreateTenant(name));
+  auto verbose = op({"-v", "tenants", "get", tenants[0], "-o", "name"});
+  EXPECT_EXIT(verbose, 0);
+  CHECK(verbose.out == tenants[0] + "\n");
+  CHECK(verbose.err.find("> GET /v1/tenants/" + tenants[0] + " → 200 in ") != std::string::npos);
+  CHECK(verbose.err.find("[request ") != std::string::npos);
+
+  // --page-token starts where a previous page ended; --page-size only changes how many per request.
+  auto first = op({"api", "GET", "/v1/admin/tenants?page_size=1"});
+  EXPECT_EXIT(first, 0);
+  const std::string skipped = S(first.Json().at("items").at(0).at("id"));
+  const std::string token = S(first.Json().at("next_page_token"));
+  auto all = op({"tenants", "list", "--page-size", "1", "-o", "name"});
+  auto rest = op({"tenants", "list", "--page-size", "2", "--page-token", token, "-o", "name"});
+  EXPECT_EXIT(rest, 0);
+  CHECK(all.out == skipped + "\n" + rest.out);
+  CHECK(std::count(all.out.begin(), all.out.end(), '\n') >= 3);
+  EXPECT_EXIT(op({"tenants", "list", "--page-token", "not-a-token"}), 1);
+
+  // Ages in tables: a tenant created five minutes ago shows "5m".
+  c->db().OwnerQuery("SET gaon.platform = 'on'; UPDATE tenants SET created_at = now() - interval '5 minutes 10 seconds' WHERE tenant_id = '" + tenants[1] +
+                     "'");
+  auto table = op({"tenants", "list"});
+  std::string row;
+  for (std::size_t start = 0, end; (end = table.out.find('\n', start)) != std::string::npos; start = end + 1) {
+    if (table.out.compare(start, tenants[1].size(), tenants[1]) == 0) row = table.out.substr(start, end - start);
+  }
+  INFO(table.out);
+  CHECK(row.size() > 3);
+  CHECK(row.substr(row.size() - 3) == " 5m");  // AGE is the last column
+
+  // members list, and api-keys delete as the name for revoke.
+  op.env()["GAON_TENANT"] = tenants[2];
+  auto added = op({"members", "add", "yoon@charlie.kr", "--role", "tenant-viewer", "-o", "json"});
+  EXPECT_EXIT(added, 0);
+  auto members = op({"members", "list"});
+  EXPECT_EXIT(members, 0);
+  CHECK(members.out.find("yoon@charlie.kr") != std::string::npos);
+  CHECK(members.out.find("tenant-viewer") != std::string::npos);
+  auto key = op({"api-keys", "create", "deploy", "--role", "tenant-member", "-o", "json"});
+  EXPECT_EXIT(key, 0);
+  const std::string kid = S(key.Json().at("key").at("id"));
+  EXPECT_EXIT(op({"api-keys", "delete", kid}), 2);  // destructive: asks, and there is no terminal
+  auto deleted = op({"api-keys", "delete", kid, "--yes", "-o", "json"});
+  EXPECT_EXIT(deleted, 0);
+  CHECK(S(deleted.Json().at("status")) == "revoked");
+  Gaonctl revoked(c->address(), S(key.Json().at("secret")));
+  EXPECT_EXIT(revoked({"whoami"}), 5);
+}
+
 TEST_CASE("gaonctl drives the catalog, SSH keys, quotas and quota requests", "[cli][e2e][quotas]") {
   auto c = SmallCloud();
   const std::string t = c->CreateTenant("acme");
@@ -277,6 +343,7 @@ TEST_CASE("gaonctl launches, waits for, stops, starts, reboots and deletes insta
   EXPECT_EXIT(created, 0);
   const std::string id = S(created.Json().at("id"));
   CHECK(S(created.Json().at("status").at("phase")) == "Running");
+  CHECK(created.err.find("waiting for") == std::string::npos);  // no terminal: no progress line
   CHECK(LiveInstancesOf(*c, t) == 1);
 
   auto table = ctl({"instances", "list"});
@@ -463,7 +530,7 @@ TEST_CASE("profiles: login saves a 0600 file, use-profile switches, flags beat G
   CHECK(bare({"config", "list-profiles", "-o", "name"}).out == "viewer\n");
 }
 
-TEST_CASE("--dry-run on actions, updates and deletes prints the request and changes nothing", "[cli][e2e][dry-run]") {
+TEST_CASE("gaonctl --dry-run on actions, updates and deletes prints the request and changes nothing", "[cli][e2e][dry-run]") {
   auto c = TestCloud::Start();
   const std::string t = c->CreateTenant("acme");
   Gaonctl op(c->address(), c->operator_key());

@@ -167,7 +167,15 @@ TEST_CASE("a key of tenant B gets 404 on every route of tenant A and changes not
   const auto a_ids = OneOfEverything(*c, a);
   const std::string b_admin = c->CreateKey(b, "tenant-admin", "b-admin");
 
-  const std::string before = TenantFingerprint(c->db(), a);
+  // A's own key was last used a moment ago; gaond writes last-use times a second later
+  // (api/last_use.h). Wait until A's rows hold still before taking their fingerprint.
+  std::string before = TenantFingerprint(c->db(), a);
+  for (int settled = 0; settled < 10; ++settled) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const std::string now = TenantFingerprint(c->db(), a);
+    if (now == before) break;
+    before = now;
+  }
   int walked = 0, named = 0;
   for (const auto& route : AllRoutes()) {
     if (route.pattern.rfind("/v1/tenants/{tenant}", 0) != 0) continue;

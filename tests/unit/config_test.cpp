@@ -130,6 +130,8 @@ TEST_CASE("bad values are rejected with the key and the reason", "[config]") {
       {"log:\n  level: loud\n", "log.level", "one of"},
       {"log:\n  access: maybe\n", "log.access", "true or false"},
       {"server:\n  listen: [a, b]\n", "server.listen", "single value"},
+      // A replayed POST must never run twice: keys are kept at least the 24 h clients may retry for.
+      {"idempotency:\n  ttl: 1h\n", "idempotency.ttl", "at least 24h"},
   };
   for (const auto& c : cases) {
     INFO(c.yaml);

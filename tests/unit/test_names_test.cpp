@@ -1,6 +1,8 @@
 // The suite's own hygiene: ctest runs each test case by name (catch_discover_tests), and CMake
 // splits a name at ';' — such a case would be registered as two names that match nothing and
-// "pass" without running. Every TEST_CASE name must therefore be free of ';'.
+// "pass" without running. Every TEST_CASE name must therefore be free of ';', and must not
+// start with '-': ctest hands the name to the test binary, whose command line reads it as an
+// option ("Unrecognised token: --dry-run") and fails without running the case.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -8,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-TEST_CASE("no test case name holds a semicolon, which would keep ctest from running it", "[unit][suite]") {
+TEST_CASE("no test case name holds a semicolon or starts with a dash, which would keep ctest from running it", "[unit][suite]") {
   int cases = 0;
   const std::string marker = "TEST_CASE(\"", tag = "\"[";
   for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(GAON_SOURCE_DIR) / "tests")) {
@@ -23,6 +25,7 @@ TEST_CASE("no test case name holds a semicolon, which would keep ctest from runn
       const std::string name = s.substr(at, tags - at);
       INFO(e.path().string() << ": " << name);
       CHECK(name.find(';') == std::string::npos);
+      CHECK(name.compare(0, marker.size() + 1, marker + "-") != 0);
       ++cases;
     }
   }
