@@ -91,7 +91,11 @@ Status InstanceReconciler::Write(const InstanceRecord& rec, StatusWrite w) {
   const bool leaving = Consuming(rec.stored_phase) && !Consuming(w.phase);
   const bool frees_node = i.status.node.has_value() && !w.node.has_value();
   if (entering) w.run_count = rec.run_count + 1;
-  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "instances.status"}, [&](storage::Tx& tx) -> Status {
+  // A write that opens or closes metering or ends the instance waits for the disk: its times
+  // are what the tenant pays for. Any other status is an observation the reconciler makes
+  // again should a PostgreSQL crash lose it (docs/controllers.md, "Durability").
+  const bool durable = entering || leaving || w.tombstone;
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .durable = durable, .name = "instances.status"}, [&](storage::Tx& tx) -> Status {
     storage::CheckFence(tx, fence_());
     if (entering) {
       storage::OpenUsage(tx, {i.tenant_id, "instance", i.id.str(), w.run_count, i.spec.instance_type, rec.gpu_type,

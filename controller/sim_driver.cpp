@@ -82,11 +82,14 @@ bool SimDriver::Fails() {
   return std::uniform_int_distribution<int>(1, 100)(rng_) <= config_.failure_percent;
 }
 
+// Not durable: the simulated provider's own record. A PostgreSQL crash can lose only its last
+// changes, together with every status write that followed them, so what the reconciler reads
+// afterwards is a provider that had not done them yet, and it asks again (docs/controllers.md).
 StatusOr<Machine> SimDriver::Mutate(
     const std::string& id,
     const std::function<StatusOr<std::optional<SimMachine>>(storage::Tx&, std::optional<SimMachine>)>& fn) {
   Machine out = Absent(id);
-  RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "sim.mutate"}, [&](storage::Tx& tx) -> Status {
+  RETURN_IF_ERROR(db_.Transact({.platform = true, .durable = false, .name = "sim.mutate"}, [&](storage::Tx& tx) -> Status {
     ASSIGN_OR_RETURN(auto current, storage::GetSimMachine(tx, id));
     if (current) current = Settle(*current, Now());
     ASSIGN_OR_RETURN(auto next, fn(tx, current));

@@ -65,6 +65,10 @@ void StartTransaction(Connection& c, const TxOptions& o) {
     names.push_back(n);
     values.push_back(v);
   }
+  if (!o.durable) {
+    names.push_back("synchronous_commit");
+    values.push_back("off");
+  }
   c.tx_failed = false;
   c.begun = false;
   c.queue.clear();

@@ -52,6 +52,12 @@ struct TxOptions {
   // the same connection (or by the pool's flusher within milliseconds). Saves a round trip per
   // read; must not be set for a transaction that writes, whose COMMIT is what a 2xx promises.
   bool defer_commit = false;
+  // False: COMMIT returns before its WAL reaches the disk (SET LOCAL synchronous_commit = off).
+  // A PostgreSQL crash may then lose the transaction, never half of it and never one committed
+  // after it. Only for a controller's record of what it observed, which it observes again after
+  // a restart — never for what answers a client or precedes an action outside PostgreSQL
+  // (docs/controllers.md, "Durability").
+  bool durable = true;
   // Label for logs and metrics ("instances.create").
   std::string_view name = "tx";
 };

@@ -193,6 +193,22 @@ TEST_CASE("the tenant set for a transaction is visible to row-level security and
   CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM widgets WHERE id = 'sneaky'") == "0");
 }
 
+TEST_CASE("only a transaction marked not durable commits without waiting for the disk", "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  auto setting = [&](TxOptions o) {
+    std::string v;
+    REQUIRE(db->Transact(o, [&](Tx& tx) {
+                v = storage::ExecRaw(tx, "SELECT current_setting('synchronous_commit')")[0][0].c_str();
+                return Status::Ok();
+              }).ok());
+    return v;
+  };
+  CHECK(setting({}) == "on");
+  CHECK(setting({.durable = false}) == "off");
+  for (int i = 0; i < 4; ++i) CHECK(setting({}) == "on");  // local to that transaction, whatever the connection
+}
+
 TEST_CASE("a checkout waits for a free connection and gives up at the timeout", "[pg][database]") {
   auto tdb = test::TestDatabase::Create();
   auto cfg = tdb->Config(1);
