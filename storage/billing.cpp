@@ -434,6 +434,16 @@ constexpr Sql kStanding{
     "t.billing_currency, now()) WHERE remaining > 0) > m.sub + round(m.sub * t.pct / 100, t.minor_units) FROM t, m"};
 constexpr Sql kMode{"credits.mode", "UPDATE tenants SET billing_mode = $2 WHERE tenant_id = $1"};
 
+// The refusal for kStanding's answer (with $2 false): a row only for a prepaid tenant,
+// its last column whether the balance covers the month so far.
+Status PrepaidRefusal(const Result& st) {
+  if (st.empty() || st[0][4].as<bool>()) return Status::Ok();
+  return FailedPrecondition("the prepaid credit balance (" + std::string(st[0][2].c_str()) + " " + st[0][1].c_str() +
+                                ") does not cover this month's usage so far (" + st[0][3].c_str() +
+                                "): nothing new can be launched until credit is added; what runs keeps running",
+                            "insufficient_credit");
+}
+
 }  // namespace
 
 StatusOr<CreditGrant> GrantCredit(Tx& tx, const TenantId& tenant, const CreditGrant& g) {
@@ -467,13 +477,12 @@ Status SetBillingMode(Tx& tx, const TenantId& tenant, const std::string& mode) {
   return Status::Ok();
 }
 
-Status CheckPrepaid(Tx& tx, const TenantId& tenant) {
-  const auto st = Exec(tx, kStanding, tenant.str(), false);
-  if (st.empty() || st[0][4].as<bool>()) return Status::Ok();
-  return FailedPrecondition("the prepaid credit balance (" + std::string(st[0][2].c_str()) + " " + st[0][1].c_str() +
-                                ") does not cover this month's usage so far (" + st[0][3].c_str() +
-                                "): nothing new can be launched until credit is added; what runs keeps running",
-                            "insufficient_credit");
+Status CheckPrepaid(Tx& tx, const TenantId& tenant) { return QueueCheckPrepaid(tx, tenant).Get(); }
+
+Pending<Status> QueueCheckPrepaid(Tx& tx, const TenantId& tenant) {
+  return Pending<Status>([d = ExecDeferred(tx, kStanding, tenant.str(), false)]() mutable {
+    return PrepaidRefusal(d.Rows());
+  });
 }
 
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason) {

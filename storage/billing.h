@@ -70,6 +70,8 @@ Status SetBillingMode(Tx& tx, const TenantId& tenant, const std::string& mode);
 // OK, or for a prepaid tenant whose credit balance does not cover its month so far,
 // FailedPrecondition("insufficient_credit"). Postpaid tenants always pass.
 Status CheckPrepaid(Tx& tx, const TenantId& tenant);
+// The same, queued to travel with the transaction's next statement (see Pending).
+Pending<Status> QueueCheckPrepaid(Tx& tx, const TenantId& tenant);
 StatusOr<Invoice> VoidInvoice(Tx& tx, const TenantId& tenant, const InvoiceId& id, const std::string& reason);
 
 }  // namespace gaon::storage

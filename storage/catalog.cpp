@@ -106,13 +106,16 @@ Image ImageRow(const ResultRow& r) {
   return im;
 }
 
+// kAvailability's rows by type id.
+AvailabilityMap ByType(const Result& rows) {
+  AvailabilityMap out;
+  for (const auto& row : rows) out[row[0].c_str()].push_back({row[1].c_str(), row[2].as<std::int64_t>()});
+  return out;
+}
+
 // Availability of every instance type (or one), by type id.
 AvailabilityMap AvailabilityOf(Tx& tx, const std::optional<std::string>& type) {
-  AvailabilityMap out;
-  for (const auto& row : Exec(tx, kAvailability, type)) {
-    out[row[0].c_str()].push_back({row[1].c_str(), row[2].as<std::int64_t>()});
-  }
-  return out;
+  return ByType(Exec(tx, kAvailability, type));
 }
 
 }  // namespace
@@ -194,8 +197,15 @@ StatusOr<std::optional<Image>> GetImage(Tx& tx, const std::string& id) {
 }
 
 StatusOr<std::vector<ZoneAvailability>> Availability(Tx& tx, const InstanceType& type) {
-  auto a = AvailabilityOf(tx, type.id);
-  return std::move(a[type.id]);
+  return QueueAvailability(tx, type).Get();
+}
+
+Pending<StatusOr<std::vector<ZoneAvailability>>> QueueAvailability(Tx& tx, const InstanceType& type) {
+  return Pending<StatusOr<std::vector<ZoneAvailability>>>(
+      [d = ExecDeferred(tx, kAvailability, type.id), id = type.id]() mutable -> StatusOr<std::vector<ZoneAvailability>> {
+        auto a = ByType(d.Rows());
+        return std::move(a[id]);
+      });
 }
 
 StatusOr<AvailabilityMap> AvailabilityByType(Tx& tx) { return AvailabilityOf(tx, std::nullopt); }

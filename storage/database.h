@@ -64,6 +64,19 @@ struct TxOptions {
 
 class Connection;  // defined in storage/internal
 
+// The answer to a statement already queued on a transaction. Get() sends the queue when the
+// statement has not gone yet, so reads that do not depend on each other, queued one after the
+// other, cost one round trip together. Use it within the transaction that queued it.
+template <typename T>
+class Pending {
+ public:
+  explicit Pending(std::function<T()> get) : get_(std::move(get)) {}
+  T Get() { return get_(); }
+
+ private:
+  std::function<T()> get_;
+};
+
 // An open transaction. Only storage/ code can run statements on it.
 class Tx {
  public:

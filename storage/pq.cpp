@@ -140,6 +140,7 @@ Result Connection::Run(Statement last) {
 
   Result out;
   std::string error_state, error_message;
+  bool error_is_last = false;
   for (const Expect& e : expects) {
     PGresult* r = PQgetResult(raw);
     if (!r) break;  // the connection failed
@@ -149,13 +150,17 @@ Result Connection::Run(Statement last) {
         const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         error_state = state ? state : "XX000";
         error_message = PQresultErrorMessage(r);
+        error_is_last = !e.prepare && e.stmt == &batch.back();
       }
     } else if (st != PGRES_PIPELINE_ABORTED) {
       if (e.prepare) prepared.insert(e.stmt->name);
       else if (e.stmt->begins) begun = true;
     }
-    if (!e.prepare && e.stmt == &batch.back() && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
-      out = Result(r);
+    const bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+    if (!e.prepare && ok && (e.stmt == &batch.back() || e.stmt->into)) {
+      Result rows(r);
+      if (e.stmt->into) *e.stmt->into = rows;
+      if (e.stmt == &batch.back()) out = rows;
     } else {
       PQclear(r);
     }
@@ -173,9 +178,17 @@ Result Connection::Run(Statement last) {
   }
   if (!error_state.empty()) {
     if (begun) tx_failed = true;
+    if (!error_is_last) throw SqlError(error_state, error_message);
     ThrowSqlError(error_state, error_message);
   }
   return out;
+}
+
+void Connection::Flush() {
+  if (std::none_of(queue.begin(), queue.end(), [](const Statement& s) { return !s.preamble; })) return;
+  Statement last = std::move(queue.back());
+  queue.pop_back();
+  Run(std::move(last));
 }
 
 void Connection::Commit(bool defer) {

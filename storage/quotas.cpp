@@ -87,15 +87,8 @@ std::pair<std::string, std::string> Arrays(const Footprint& footprint) {
   return {TextArray(dims), TextArray(amounts)};
 }
 
-}  // namespace
-
-bool IsBaseDimension(const std::string& d) {
-  return d == "instances" || d == "gpus" || d == "vcpus" || d == "memory_gib" || d == "endpoints";
-}
-
-Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
-  const auto [dims, amounts] = Arrays(footprint);
-  const auto r = Exec(tx, kAdmit, tenant.str(), dims, amounts);
+// The refusal for kAdmit's answer: its row names the first dimension over its limit.
+Status QuotaRefusal(const TenantId& tenant, const Result& r) {
   if (r.empty()) return Status::Ok();
   const std::string dimension = r[0][0].c_str();
   const std::string limit = r[0][1].c_str(), used = r[0][2].c_str(), requested = r[0][3].c_str();
@@ -107,6 +100,23 @@ Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
       .WithExtra("limit", limit)
       .WithExtra("used", used)
       .WithExtra("requested", requested);
+}
+
+}  // namespace
+
+bool IsBaseDimension(const std::string& d) {
+  return d == "instances" || d == "gpus" || d == "vcpus" || d == "memory_gib" || d == "endpoints";
+}
+
+Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
+  return QueueAdmit(tx, tenant, footprint).Get();
+}
+
+Pending<Status> QueueAdmit(Tx& tx, const TenantId& tenant, const Footprint& footprint) {
+  const auto [dims, amounts] = Arrays(footprint);
+  return Pending<Status>([d = ExecDeferred(tx, kAdmit, tenant.str(), dims, amounts), tenant]() mutable -> Status {
+    return QuotaRefusal(tenant, d.Rows());
+  });
 }
 
 Status Release(Tx& tx, const TenantId& tenant, const Footprint& footprint) {

@@ -25,6 +25,8 @@ using Footprint = std::vector<std::pair<std::string, std::int64_t>>;
 // FailedPrecondition("quota_exceeded") naming the first dimension that would go over, with its
 // limit, use and the amount requested as extras. OK after adding the footprint to the usage.
 Status Admit(Tx& tx, const TenantId& tenant, const Footprint& footprint);
+// The same, queued to travel with the transaction's next statement (see Pending).
+Pending<Status> QueueAdmit(Tx& tx, const TenantId& tenant, const Footprint& footprint);
 // Subtracts the footprint (a resource was deleted).
 Status Release(Tx& tx, const TenantId& tenant, const Footprint& footprint);
 

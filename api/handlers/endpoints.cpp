@@ -193,11 +193,14 @@ Handler CreateEndpoint(const Services& services) {
     RETURN_IF_ERROR(names.status());
     RETURN_IF_ERROR(ValidateSpec(ctx, *catalog, req.spec));
     RETURN_IF_ERROR(CheckResidency(ctx, *catalog));
-    // A prepaid tenant launches only while its credit covers the month so far.
-    RETURN_IF_ERROR(storage::CheckPrepaid(tx, *ctx.tenant));
-    // Exact admission of the endpoint itself; its replicas are admitted against the gpus quota
-    // one by one as the controller creates them (a refusal then shows as QuotaLimited).
-    RETURN_IF_ERROR(storage::Admit(tx, *ctx.tenant, {{"endpoints", 1}}));
+    // A prepaid tenant launches only while its credit covers the month so far. Exact
+    // admission of the endpoint itself; its replicas are admitted against the gpus quota one
+    // by one as the controller creates them (a refusal then shows as QuotaLimited). Both
+    // reads travel in one round trip and are checked in this order.
+    auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
+    auto admission = storage::QueueAdmit(tx, *ctx.tenant, {{"endpoints", 1}});
+    RETURN_IF_ERROR(prepaid.Get());
+    RETURN_IF_ERROR(admission.Get());
     Endpoint e = req;
     e.id = EndpointId::Generate();
     e.tenant_id = *ctx.tenant;

@@ -141,10 +141,14 @@ Handler CreateInstance(const Services& services) {
                               "residency_violation");
     }
 
-    // A prepaid tenant launches only while its credit covers the month so far.
-    RETURN_IF_ERROR(storage::CheckPrepaid(tx, *ctx.tenant));
-    // Exact admission: the tenant's quota rows stay locked until this transaction ends.
-    RETURN_IF_ERROR(storage::Admit(tx, *ctx.tenant, storage::InstanceFootprint(type)));
+    // Three reads in one round trip, checked in this order: a prepaid tenant launches only
+    // while its credit covers the month so far; exact admission (the tenant's quota rows stay
+    // locked until this transaction ends); the free capacity of the type asked for.
+    auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
+    auto admission = storage::QueueAdmit(tx, *ctx.tenant, storage::InstanceFootprint(type));
+    auto capacity = storage::QueueAvailability(tx, type);
+    RETURN_IF_ERROR(prepaid.Get());
+    RETURN_IF_ERROR(admission.Get());
 
     // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
     // place it now; it waits, and says where something could be placed instead.
@@ -152,7 +156,7 @@ Handler CreateInstance(const Services& services) {
     i.id = InstanceId::Generate();
     i.tenant_id = *ctx.tenant;
     i.status = InstanceStatus{};
-    ASSIGN_OR_RETURN(auto own, storage::Availability(tx, type));
+    ASSIGN_OR_RETURN(auto own, capacity.Get());
     const bool placeable = Fits(own, req.spec.zone);
     Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
     if (!placeable) {

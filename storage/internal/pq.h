@@ -132,6 +132,7 @@ struct Statement {
   std::string owned_text;
   bool begins = false;     // the transaction's BEGIN
   bool preamble = false;   // BEGIN or the settings: nothing to send on their own
+  std::shared_ptr<std::optional<Result>> into;  // where a deferred statement's rows go (Deferred)
   std::string_view Text() const { return owned_text.empty() ? text : std::string_view(owned_text); }
 };
 
@@ -149,9 +150,12 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Sends the queued statements and `last` in one pipeline round trip and returns last's
-  // rows. Throws SqlError (also for a queued statement's failure) or ConnectionLost; SqlError
-  // with kQueryCanceled, without sending anything, once the pool was interrupted.
+  // rows. Throws SqlError or ConnectionLost; SqlError with kQueryCanceled, without sending
+  // anything, once the pool was interrupted. A queued statement's failure is always a plain
+  // SqlError: a caller catching UniqueViolation of `last` must not take it for its own.
   Result Run(Statement last);
+  // Sends what is queued, if anything (a Deferred statement's rows are wanted now).
+  void Flush();
   // Ends the open transaction: COMMIT (with anything queued), ROLLBACK, or — for a read-only
   // transaction — leaves it to be committed in front of the next statement. A transaction
   // that never sent a statement sends nothing.
@@ -221,6 +225,40 @@ Result Exec(Tx& tx, const Sql& sql, Args&&... args) {
 template <typename... Args>
 void ExecLater(Tx& tx, const Sql& sql, Args&&... args) {
   TxAccess::Conn(tx).queue.push_back(Prepared(sql, std::forward<Args>(args)...));
+}
+
+// A statement queued now whose rows are read later: it travels with the next statement sent,
+// so reads that do not depend on each other share one round trip:
+//
+//   auto standing = ExecDeferred(tx, kStanding, …);   // queued
+//   auto usage = ExecDeferred(tx, kAdmit, …);         // queued
+//   const Result& r = standing.Rows();               // both sent, both answered
+//
+// Its failure fails whatever statement it travelled with (a plain SqlError), so defer only
+// statements whose failure fails the request, like ExecLater's.
+class Deferred {
+ public:
+  Deferred(Connection& conn, std::shared_ptr<std::optional<Result>> rows) : conn_(&conn), rows_(std::move(rows)) {}
+  // The statement's rows; sends the queue first when it has not gone yet.
+  const Result& Rows() {
+    if (!rows_->has_value()) conn_->Flush();
+    if (!rows_->has_value()) throw SqlError("XX000", "a deferred statement was not answered");
+    return **rows_;
+  }
+
+ private:
+  Connection* conn_;
+  std::shared_ptr<std::optional<Result>> rows_;
+};
+
+template <typename... Args>
+Deferred ExecDeferred(Tx& tx, const Sql& sql, Args&&... args) {
+  Connection& conn = TxAccess::Conn(tx);
+  Statement s = Prepared(sql, std::forward<Args>(args)...);
+  s.into = std::make_shared<std::optional<Result>>();
+  Deferred d(conn, s.into);
+  conn.queue.push_back(std::move(s));
+  return d;
 }
 
 // Runs one SQL statement as text, unprepared (tests, one-off statements).

@@ -91,6 +91,46 @@ TEST_CASE("statements queued for the commit are committed with it, or fail it", 
   CHECK(db->Ping().ok());
 }
 
+TEST_CASE("deferred reads travel together and answer in order, and one's failure is never another's",
+          "[pg][database]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); GRANT SELECT, INSERT ON notes TO gaon_app;"
+                  "INSERT INTO notes VALUES (1, 'one'), (2, 'two')");
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  constexpr storage::Sql kGet{"test.get_note", "SELECT body FROM notes WHERE id = $1"};
+  constexpr storage::Sql kInsert{"test.insert_note", "INSERT INTO notes VALUES ($1, $2)"};
+  REQUIRE(db->Transact({}, [&](Tx& tx) {
+    auto one = storage::ExecDeferred(tx, kGet, 1);
+    auto two = storage::ExecDeferred(tx, kGet, 2);
+    auto none = storage::ExecDeferred(tx, kGet, 3);
+    CHECK(std::string(two.Rows()[0][0].c_str()) == "two");  // asking for one sends them all
+    CHECK(std::string(one.Rows()[0][0].c_str()) == "one");
+    CHECK(none.Rows().empty());
+    auto later = storage::ExecDeferred(tx, kGet, 1);  // queued after the others went
+    CHECK(storage::ExecRaw(tx, "SELECT 7")[0][0].as<int>() == 7);
+    CHECK(std::string(later.Rows()[0][0].c_str()) == "one");
+    return Status::Ok();
+  }).ok());
+  // A deferred insert that hits a key fails the statement it travelled with as a plain
+  // SqlError: its caller, catching UniqueViolation for its own statement, must not take it.
+  bool unique = false, other = false;
+  Status s = db->Transact({}, [&](Tx& tx) {
+    auto dup = storage::ExecDeferred(tx, kInsert, 1, "duplicate");
+    try {
+      storage::ExecRaw(tx, "INSERT INTO notes VALUES (5, 'five')");
+    } catch (const storage::UniqueViolation&) {
+      unique = true;
+    } catch (const storage::SqlError&) {
+      other = true;
+    }
+    return Status::Ok();
+  });
+  CHECK_FALSE(unique);
+  CHECK(other);
+  CHECK_FALSE(s.ok());  // and the transaction does not commit
+  CHECK(tdb->OwnerQuery("SELECT count(*) FROM notes") == "2");
+}
+
 TEST_CASE("a change or audit record without its head fails the transaction", "[pg][database]") {
   auto tdb = test::TestDatabase::Create();
   auto db = Database::Create(tdb->Config(), nullptr).value();
