@@ -65,8 +65,8 @@ struct TxOptions {
 class Connection;  // defined in storage/internal
 
 // The answer to a statement already queued on a transaction. Get() sends the queue when the
-// statement has not gone yet, so reads that do not depend on each other, queued one after the
-// other, cost one round trip together. Use it within the transaction that queued it.
+// statement has not gone yet, so statements whose answers do not depend on each other, queued
+// one after the other, cost one round trip together. Use it within the transaction that queued it.
 template <typename T>
 class Pending {
  public:

@@ -196,7 +196,7 @@ Handler CreateEndpoint(const Services& services) {
     // A prepaid tenant launches only while its credit covers the month so far. Exact
     // admission of the endpoint itself; its replicas are admitted against the gpus quota one
     // by one as the controller creates them (a refusal then shows as QuotaLimited). Both
-    // reads travel in one round trip and are checked in this order.
+    // statements travel in one round trip and are checked in this order.
     auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
     auto admission = storage::QueueAdmit(tx, *ctx.tenant, {{"endpoints", 1}});
     RETURN_IF_ERROR(prepaid.Get());

@@ -141,8 +141,9 @@ Handler CreateInstance(const Services& services) {
                               "residency_violation");
     }
 
-    // Three reads in one round trip, checked in this order: a prepaid tenant launches only
-    // while its credit covers the month so far; exact admission (the tenant's quota rows stay
+    // Three statements whose answers do not depend on each other, in one round trip and
+    // checked in this order: a prepaid tenant launches only while its credit covers the month
+    // so far; exact admission (adds the footprint to the tenant's usage, whose rows stay
     // locked until this transaction ends); the free capacity of the type asked for.
     auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
     auto admission = storage::QueueAdmit(tx, *ctx.tenant, storage::InstanceFootprint(type));

@@ -228,7 +228,7 @@ void ExecLater(Tx& tx, const Sql& sql, Args&&... args) {
 }
 
 // A statement queued now whose rows are read later: it travels with the next statement sent,
-// so reads that do not depend on each other share one round trip:
+// so statements whose answers do not depend on each other share one round trip:
 //
 //   auto standing = ExecDeferred(tx, kStanding, …);   // queued
 //   auto usage = ExecDeferred(tx, kAdmit, …);         // queued
