@@ -405,6 +405,41 @@ TEST_CASE("instances provisioning when gaond is killed converge to Running exact
   CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE run_count <> 1") == 0);
 }
 
+TEST_CASE("instances provisioning when PostgreSQL crashes converge to Running exactly once after it is back",
+          "[e2e][controllers][crash][serial]") {
+  // The controllers' observations commit without waiting for the disk (docs/controllers.md,
+  // "Durability"): a crash of PostgreSQL itself, not of gaond, loses the newest of them.
+  // Whatever it loses, every instance must still end Running once, metered once.
+  auto c = CloudWith(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 10) +
+                         TestCloud::FleetGroup("kr-central-1b", "h100-80gb-sxm", 10),
+                     {{"GAON_SIM_PROVISION_TIME", "300ms..2s"}});
+  constexpr int kCount = 120;
+  const Owner t = MakeTenant(*c, "pg-crash", kCount);
+  std::vector<std::thread> creators;
+  for (int w = 0; w < 4; ++w) {
+    creators.emplace_back([&, w] {
+      for (int n = w; n < kCount; n += 4) Create(*c, t, "vm-" + std::to_string(n));
+    });
+  }
+  for (auto& th : creators) th.join();
+  REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM sim_machines") >= 40; }, 20s));
+  CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE phase = 'Running'") < kCount);
+
+  const std::string crash = RequiredEnv("GAON_ROOT") + "/gaon pg crash";
+  REQUIRE(std::system(crash.c_str()) == 0);
+
+  REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM instances WHERE phase = 'Running'") == kCount; },
+                    90s));
+  CHECK(SqlInt(*c, "SELECT count(*) FROM sim_machines") == kCount);
+  CHECK(AllocatedGpus(*c) == kCount);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM allocations") == kCount);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM usage_records WHERE ended_at IS NULL") == kCount);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM usage_records") == kCount);  // Running entered exactly once each
+  CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE run_count <> 1") == 0);
+  // The API answers again without a gaond restart.
+  CHECK(c->Call("GET", "/v1/tenants/" + t.id + "/instances?page_size=1", t.key).status == 200);
+}
+
 TEST_CASE("when the leading controller dies another takes over within the lease and nothing runs twice",
           "[e2e][controllers][failover]") {
   auto c = CloudWith(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 10),
