@@ -184,15 +184,19 @@ Result Connection::Run(Statement last) {
   return out;
 }
 
+bool Connection::WorkQueued() const {
+  return std::any_of(queue.begin(), queue.end(), [](const Statement& s) { return !s.preamble; });
+}
+
 void Connection::Flush() {
-  if (std::none_of(queue.begin(), queue.end(), [](const Statement& s) { return !s.preamble; })) return;
+  if (!WorkQueued()) return;
   Statement last = std::move(queue.back());
   queue.pop_back();
   Run(std::move(last));
 }
 
 void Connection::Commit(bool defer) {
-  const bool work_queued = std::any_of(queue.begin(), queue.end(), [](const Statement& s) { return !s.preamble; });
+  const bool work_queued = WorkQueued();
   if (!begun && !work_queued) {
     queue.clear();  // nothing was sent: there is nothing to commit
     return;

@@ -156,6 +156,8 @@ class Connection {
   Result Run(Statement last);
   // Sends what is queued, if anything (a Deferred statement's rows are wanted now).
   void Flush();
+  // Something other than BEGIN and the settings is queued.
+  bool WorkQueued() const;
   // Ends the open transaction: COMMIT (with anything queued), ROLLBACK, or — for a read-only
   // transaction — leaves it to be committed in front of the next statement. A transaction
   // that never sent a statement sends nothing.
