@@ -197,15 +197,7 @@ StatusOr<std::optional<Image>> GetImage(Tx& tx, const std::string& id) {
 }
 
 StatusOr<std::vector<ZoneAvailability>> Availability(Tx& tx, const InstanceType& type) {
-  return QueueAvailability(tx, type).Get();
-}
-
-Pending<StatusOr<std::vector<ZoneAvailability>>> QueueAvailability(Tx& tx, const InstanceType& type) {
-  return Pending<StatusOr<std::vector<ZoneAvailability>>>(
-      [d = ExecDeferred(tx, kAvailability, type.id), id = type.id]() mutable -> StatusOr<std::vector<ZoneAvailability>> {
-        auto a = ByType(d.Rows());
-        return std::move(a[id]);
-      });
+  return std::move(AvailabilityOf(tx, type.id)[type.id]);
 }
 
 StatusOr<AvailabilityMap> AvailabilityByType(Tx& tx) { return AvailabilityOf(tx, std::nullopt); }

@@ -26,8 +26,6 @@ StatusOr<std::optional<Image>> GetImage(Tx& tx, const std::string& id);
 
 // How many more instances of `type` each zone could place now (zones with none included).
 StatusOr<std::vector<ZoneAvailability>> Availability(Tx& tx, const InstanceType& type);
-// The same, queued to travel with the transaction's next statement (see Pending).
-Pending<StatusOr<std::vector<ZoneAvailability>>> QueueAvailability(Tx& tx, const InstanceType& type);
 // The same for every instance type, by type id.
 using AvailabilityMap = std::map<std::string, std::vector<ZoneAvailability>>;
 StatusOr<AvailabilityMap> AvailabilityByType(Tx& tx);

@@ -51,14 +51,19 @@ bool Fits(const std::vector<ZoneAvailability>& zones, const std::optional<std::s
 // Where the region could place something now instead: zones for `type`, and other available
 // instance types of the same GPU type that `zone` (or any zone) could place, smallest first.
 PlacementHints HintsFor(const InstanceType& type, const std::optional<std::string>& zone,
-                        storage::AvailabilityMap& availability, const CatalogSnapshot& catalog) {
+                        const storage::AvailabilityMap& availability, const CatalogSnapshot& catalog) {
+  static const std::vector<ZoneAvailability> kNone;
+  auto of = [&](const std::string& id) -> const std::vector<ZoneAvailability>& {
+    auto it = availability.find(id);
+    return it == availability.end() ? kNone : it->second;
+  };
   PlacementHints h;
-  for (const auto& z : availability[type.id]) {
+  for (const auto& z : of(type.id)) {
     if (z.available > 0) h.zones.push_back(z.zone);
   }
   std::vector<const InstanceType*> others;
   for (const auto& [id, t] : catalog.instance_types) {
-    if (id != type.id && t.gpu_type == type.gpu_type && t.available && Fits(availability[id], zone)) others.push_back(&t);
+    if (id != type.id && t.gpu_type == type.gpu_type && t.available && Fits(of(id), zone)) others.push_back(&t);
   }
   std::sort(others.begin(), others.end(), [](const InstanceType* a, const InstanceType* b) {
     return std::tie(a->gpu_count, a->id) < std::tie(b->gpu_count, b->id);
@@ -141,29 +146,28 @@ Handler CreateInstance(const Services& services) {
                               "residency_violation");
     }
 
-    // Three statements whose answers do not depend on each other, in one round trip and
+    // Two statements whose answers do not depend on each other, in one round trip and
     // checked in this order: a prepaid tenant launches only while its credit covers the month
     // so far; exact admission (adds the footprint to the tenant's usage, whose rows stay
-    // locked until this transaction ends); the free capacity of the type asked for.
+    // locked until this transaction ends).
     auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
     auto admission = storage::QueueAdmit(tx, *ctx.tenant, storage::InstanceFootprint(type));
-    auto capacity = storage::QueueAvailability(tx, type);
     RETURN_IF_ERROR(prepaid.Get());
     RETURN_IF_ERROR(admission.Get());
 
     // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
-    // place it now; it waits, and says where something could be placed instead.
+    // place it now; it waits, and says where something could be placed instead (from the
+    // free-capacity snapshot, at most a second old: see CatalogCache).
     Instance i = req;
     i.id = InstanceId::Generate();
     i.tenant_id = *ctx.tenant;
     i.status = InstanceStatus{};
-    ASSIGN_OR_RETURN(auto own, capacity.Get());
-    const bool placeable = Fits(own, req.spec.zone);
+    ASSIGN_OR_RETURN(auto capacity, services.catalog->Capacity(tx));
+    const auto own = capacity->find(type.id);
+    const bool placeable = own != capacity->end() && Fits(own->second, req.spec.zone);
     Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
     if (!placeable) {
-      // Only now the whole catalog: where else something could go.
-      ASSIGN_OR_RETURN(auto availability, storage::AvailabilityByType(tx));
-      const PlacementHints hints = HintsFor(type, req.spec.zone, availability, *catalog);
+      const PlacementHints hints = HintsFor(type, req.spec.zone, *capacity, *catalog);
       std::string where = "no zone", alternatives;
       for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
       for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;

@@ -376,6 +376,18 @@ TEST_CASE("an instance that fits the quota but not the free capacity is admitted
   REQUIRE(small.status == 202);
   CHECK_FALSE(J(small).at("status").as_object().contains("placement"));
   CHECK(S(J(small).at("status").at("conditions").at(0).at("reason")) == "Pending");
+
+  // The hints come from a free-capacity snapshot at most a second old: once the scheduler has
+  // placed "small" (two of the host's four GPUs) and a second has passed, a 4-GPU instance no
+  // longer fits, and only the smaller types are offered.
+  const std::string small_path = "/v1/tenants/" + t + "/instances/" + S(J(small).at("id"));
+  REQUIRE(WaitUntil([&] { return S(J(c->Call("GET", small_path, key)).at("status").at("phase")) == "Running"; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto after = c->Call("POST", "/v1/tenants/" + t + "/instances", key, InstanceBody("after", "gpu.h100.4x"));
+  REQUIRE(after.status == 202);
+  CHECK(S(J(after).at("status").at("conditions").at(0).at("reason")) == "Unschedulable");
+  CHECK(boost::json::serialize(J(after).at("status").at("placement").at("instance_types")) ==
+        R"(["gpu.h100.1x","gpu.h100.2x"])");
 }
 
 TEST_CASE("instances are read, filtered, paged, renamed with If-Match, and acted on through spec", "[e2e][instances]") {
