@@ -5,8 +5,17 @@
 namespace gaon::storage {
 namespace {
 
-// Renewing keeps the token; taking a lease someone else held (or our own, once expired, since
-// someone may have held it in between) moves the token on.
+// Renewing keeps the token and touches only expires_at and renewed_at: an UPDATE that takes
+// FOR NO KEY UPDATE, which the fences of writes in flight (FOR KEY SHARE) do not hold up.
+constexpr Sql kRenew{"leases.renew",
+                     "UPDATE leases SET renewed_at = clock_timestamp(), "
+                     "expires_at = clock_timestamp() + $3 * interval '1 millisecond' "
+                     "WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp() RETURNING token"};
+// Anything else first locks the whole row, waiting for every fenced write in flight: a
+// takeover must not begin a new term while the old holder's last writes may still commit.
+constexpr Sql kLockForTakeover{"leases.lock", "SELECT 1 FROM leases WHERE name = $1 FOR UPDATE"};
+// Taking a lease someone else held (or our own, once expired, since someone may have held it
+// in between) moves the token on.
 constexpr Sql kAcquire{
     "leases.acquire",
     "INSERT INTO leases AS l (name, holder, token, expires_at) "
@@ -28,8 +37,13 @@ StatusOr<std::optional<std::int64_t>> AcquireOrRenewLease(Database& db, const st
                                                           const std::string& holder, std::chrono::milliseconds ttl) {
   std::optional<std::int64_t> token;
   RETURN_IF_ERROR(db.Transact({.platform = true, .name = "leases.acquire"}, [&](Tx& tx) {
-    const Result r = Exec(tx, kAcquire, name, holder, static_cast<std::int64_t>(ttl.count()));
+    const auto ms = static_cast<std::int64_t>(ttl.count());
     token.reset();
+    Result r = Exec(tx, kRenew, name, holder, ms);
+    if (r.empty()) {
+      Exec(tx, kLockForTakeover, name);
+      r = Exec(tx, kAcquire, name, holder, ms);
+    }
     if (!r.empty()) token = r[0][0].as<std::int64_t>();
     return Status::Ok();
   }));

@@ -2,10 +2,11 @@
 //
 // A lease is a row (name, holder, token, expires_at). Its holder renews it before it expires;
 // anyone may take an expired one, and taking it increments the token. Every write a
-// controller makes carries a Fence: the write's transaction first takes a share lock on the
-// lease row and checks that the token is still current and unexpired, so a replica that lost
-// the lease (paused, partitioned, slow) cannot change anything any more, and a takeover waits
-// for the writes already in flight. See docs/controllers.md.
+// controller makes carries a Fence: the write's transaction first takes a key-share lock on
+// the lease row and checks that the token is still current and unexpired, so a replica that
+// lost the lease (paused, partitioned, slow) cannot change anything any more, and a takeover
+// (which locks the whole row) waits for the writes already in flight. The holder's renewal
+// changes no key and waits for none of them. See docs/controllers.md.
 #pragma once
 
 #include <chrono>

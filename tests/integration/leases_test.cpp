@@ -2,11 +2,13 @@
 // fence that refuses a stale leader's writes.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "storage/database.h"
 #include "storage/internal/pq.h"
 #include "storage/leases.h"
+#include "tests/support/gaond_process.h"
 #include "tests/support/test_db.h"
 
 using namespace gaon;
@@ -48,4 +50,48 @@ TEST_CASE("a lease has one holder, an expired one is taken with a new token and 
   // A clean release hands over at once.
   REQUIRE(storage::ReleaseLease(*db, "controllers", "b").ok());
   CHECK(storage::AcquireOrRenewLease(*db, "controllers", "c", 10s).value() == *b + 1);
+}
+
+TEST_CASE("the holder renews past fenced writes in flight, and a takeover waits for them",
+          "[pg][controllers][lease]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = storage::Database::Create(tdb->Config(), nullptr).value();
+  const auto a = storage::AcquireOrRenewLease(*db, "controllers", "a", 10s).value();
+  REQUIRE(a.has_value());
+
+  // A fenced write of a's that holds its fence (and so its lock on the lease row) for a while.
+  std::atomic<bool> fenced{false}, finished{false};
+  const auto slow_write = [&](std::chrono::milliseconds hold, const std::string& node) {
+    return std::jthread([&, hold, node] {
+      const Status s = db->Transact({.platform = true}, [&](Tx& tx) {
+        storage::CheckFence(tx, {"controllers", *a});
+        storage::ExecRaw(tx, "INSERT INTO sim_nodes (node_id) VALUES ('" + node + "')");
+        fenced = true;
+        std::this_thread::sleep_for(hold);
+        return Status::Ok();
+      });
+      CHECK(s.ok());
+      finished = true;
+    });
+  };
+
+  // The renewal goes through while the write is still in flight.
+  std::jthread first = slow_write(2s, "first");
+  REQUIRE(test::WaitUntil([&] { return fenced.load(); }));
+  CHECK(storage::AcquireOrRenewLease(*db, "controllers", "a", 10s).value() == a);
+  CHECK_FALSE(finished.load());
+  first.join();
+
+  // A takeover of the expired lease waits until the write that passed the fence has committed:
+  // when b holds the new token, the old term's last write is already there.
+  fenced = finished = false;
+  CHECK(storage::AcquireOrRenewLease(*db, "controllers", "a", 300ms).value() == a);
+  std::jthread last = slow_write(1s, "last");
+  REQUIRE(test::WaitUntil([&] { return fenced.load(); }));
+  std::this_thread::sleep_for(400ms);  // the lease has expired; the write is still in flight
+  const auto b = storage::AcquireOrRenewLease(*db, "controllers", "b", 10s).value();
+  REQUIRE(b.has_value());
+  CHECK(*b == *a + 1);
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM sim_nodes WHERE node_id = 'last'") == "1");
+  last.join();
 }
