@@ -104,8 +104,6 @@ StatusOr<Machine> SimDriver::Create(const MachineSpec& spec) {
     if (m) return m;  // created before: idempotent
     const bool known = std::any_of(fleet_.begin(), fleet_.end(), [&](const FleetHost& h) { return h.id == spec.node; });
     if (!known) return InvalidArgument("the fleet has no host " + spec.node, "unknown_host");
-    ASSIGN_OR_RETURN(auto health, storage::SimNodeHealth(tx));
-    if (health.count(spec.node) && !health[spec.node]) return HostDown(spec.node);
     if (Fails()) {
       return Unavailable("provisioning failed on host " + spec.node + " (simulated fault)", "provisioning_failed");
     }
@@ -113,10 +111,11 @@ StatusOr<Machine> SimDriver::Create(const MachineSpec& spec) {
     created.id = spec.id;
     created.node = spec.node;
     created.state = "provisioning";
-    ASSIGN_OR_RETURN(created.ip_address, storage::NextSimAddress(tx));
     created.busy_until = Now() + std::chrono::duration_cast<std::chrono::microseconds>(Draw(config_.provision_time));
-    ASSIGN_OR_RETURN(SimMachine stored, storage::InsertSimMachine(tx, created));
-    return std::optional<SimMachine>(Settle(stored, Now()));
+    // The host's health, the address and the insert in one statement.
+    ASSIGN_OR_RETURN(auto stored, storage::CreateSimMachine(tx, created));
+    if (!stored) return HostDown(spec.node);
+    return std::optional<SimMachine>(Settle(*stored, Now()));
   });
 }
 

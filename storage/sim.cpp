@@ -13,11 +13,15 @@ const std::string& Text(const std::string& key) {
   static const std::map<std::string, std::string> t = {
       {"get", std::string("SELECT ") + kCols + " FROM sim_machines m WHERE machine_id = $1"},
       {"list", std::string("SELECT ") + kCols + " FROM sim_machines m ORDER BY machine_id"},
-      // Inserts unless the id exists; either way returns what is stored.
-      {"insert", std::string("WITH ins AS (INSERT INTO sim_machines AS m (machine_id, node_id, state, ip_address, "
-                             "busy_until, failure, reboots) VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7) "
-                             "ON CONFLICT DO NOTHING RETURNING ") + kCols + ") SELECT * FROM ins UNION ALL SELECT " +
-                     kCols + " FROM sim_machines m WHERE machine_id = $1 AND NOT EXISTS (SELECT 1 FROM ins)"},
+      // Inserts, with the next address of the pool ("10.<a>.<b>.<c>"), unless the id exists or
+      // the host is failed; returns what is stored under the id (nothing: the host is failed).
+      {"create", std::string("WITH ip AS (SELECT nextval('sim_ip_seq') AS n WHERE coalesce((SELECT healthy FROM "
+                             "sim_nodes WHERE node_id = $2), true)), "
+                             "ins AS (INSERT INTO sim_machines AS m (machine_id, node_id, state, ip_address, busy_until) "
+                             "SELECT $1, $2, $3, format('10.%s.%s.%s', (n >> 16) & 255, (n >> 8) & 255, n & 255), "
+                             "$4::timestamptz FROM ip ON CONFLICT DO NOTHING RETURNING ") + kCols +
+                     ") SELECT * FROM ins UNION ALL SELECT " + kCols +
+                     " FROM sim_machines m WHERE machine_id = $1 AND NOT EXISTS (SELECT 1 FROM ins)"},
   };
   return t.at(key);
 }
@@ -28,7 +32,6 @@ constexpr Sql kUpdate{"sim.update",
                       "UPDATE sim_machines SET node_id = $2, state = $3, ip_address = $4, busy_until = $5::timestamptz, "
                       "failure = $6, reboots = $7, updated_at = now() WHERE machine_id = $1"};
 constexpr Sql kDelete{"sim.delete", "DELETE FROM sim_machines WHERE machine_id = $1"};
-constexpr Sql kNextIp{"sim.next_ip", "SELECT nextval('sim_ip_seq')"};
 constexpr Sql kHealth{"sim.health", "SELECT node_id, healthy FROM sim_nodes"};
 constexpr Sql kSetHealth{"sim.set_health",
                          "INSERT INTO sim_nodes (node_id, healthy) VALUES ($1, $2) ON CONFLICT (node_id) DO UPDATE "
@@ -53,10 +56,10 @@ StatusOr<std::vector<SimMachine>> ListSimMachines(Tx& tx) {
   return out;
 }
 
-StatusOr<SimMachine> InsertSimMachine(Tx& tx, const SimMachine& m) {
-  const auto r = Exec(tx, S("sim.insert", "insert"), m.id, m.node, m.state, m.ip_address, FormatTimestamp(m.busy_until),
-                      m.failure, m.reboots);
-  return Row(r[0]);
+StatusOr<std::optional<SimMachine>> CreateSimMachine(Tx& tx, const SimMachine& m) {
+  const auto r = Exec(tx, S("sim.create", "create"), m.id, m.node, m.state, FormatTimestamp(m.busy_until));
+  if (r.empty()) return std::optional<SimMachine>();
+  return std::optional<SimMachine>(Row(r[0]));
 }
 
 Status UpdateSimMachine(Tx& tx, const SimMachine& m) {
@@ -67,12 +70,6 @@ Status UpdateSimMachine(Tx& tx, const SimMachine& m) {
 Status DeleteSimMachine(Tx& tx, const std::string& id) {
   ExecLater(tx, kDelete, id);
   return Status::Ok();
-}
-
-StatusOr<std::string> NextSimAddress(Tx& tx) {
-  const std::int64_t n = Exec(tx, kNextIp)[0][0].as<std::int64_t>();
-  return "10." + std::to_string((n >> 16) & 0xff) + "." + std::to_string((n >> 8) & 0xff) + "." +
-         std::to_string(n & 0xff);
 }
 
 StatusOr<std::map<std::string, bool>> SimNodeHealth(Tx& tx) {

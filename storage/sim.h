@@ -26,12 +26,12 @@ struct SimMachine {
 
 StatusOr<std::optional<SimMachine>> GetSimMachine(Tx& tx, const std::string& id);
 StatusOr<std::vector<SimMachine>> ListSimMachines(Tx& tx);
-// Inserts `m` unless a machine with its id exists; returns the machine as stored either way.
-StatusOr<SimMachine> InsertSimMachine(Tx& tx, const SimMachine& m);
+// Creates machine `m` (id, node, state, busy_until) on its host with a fresh address from the
+// fleet's pool, "10.<a>.<b>.<c>", in one statement; returns the machine as stored — one made
+// before under the same id included — or nothing when the host is failed.
+StatusOr<std::optional<SimMachine>> CreateSimMachine(Tx& tx, const SimMachine& m);
 Status UpdateSimMachine(Tx& tx, const SimMachine& m);
 Status DeleteSimMachine(Tx& tx, const std::string& id);
-// A fresh address from the fleet's pool, "10.<a>.<b>.<c>".
-StatusOr<std::string> NextSimAddress(Tx& tx);
 
 // Hosts an operator failed (false) or recovered (true); hosts never mentioned are healthy.
 StatusOr<std::map<std::string, bool>> SimNodeHealth(Tx& tx);
