@@ -77,11 +77,13 @@ StatusOr<std::vector<std::string>> InstanceReconciler::Keys() {
   std::vector<std::string> keys;
   RETURN_IF_ERROR(db_.Transact({.platform = true, .read_only = true, .defer_commit = true, .name = "instances.keys"},
                                [&](storage::Tx& tx) -> Status {
-                                 ASSIGN_OR_RETURN(auto live, storage::ListLiveInstances(tx));
+                                 ASSIGN_OR_RETURN(auto live, storage::ListInstancesToReconcile(tx));
                                  keys.clear();
                                  for (const auto& [t, i] : live) keys.push_back(Key(t, i));
                                  return Status::Ok();
                                }));
+  // Those left out wait in the queue: a scheduler pass takes them.
+  capacity_freed_();
   return keys;
 }
 
@@ -130,7 +132,8 @@ StatusOr<ReconcileResult> InstanceReconciler::Reconcile(const std::string& key) 
   if (!rec || rec->instance.deleted_at) return Done();
   const Instance& i = rec->instance;
   const bool never_ran = rec->run_count == 0 && !i.deletion_requested_at && i.spec.desired_state == "running";
-  // A new instance waiting for a node has no machine: the scheduler is its next step.
+  // A new instance waiting for a node has no machine: the scheduler is its next step. (A
+  // resync leaves these out: storage::ListInstancesToReconcile, the same condition in SQL.)
   if (never_ran && rec->stored_phase == "Pending" && !i.status.node) {
     capacity_freed_();
     return Done();

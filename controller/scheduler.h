@@ -62,6 +62,8 @@ class Scheduler {
   // The ranking's pacing; touched by the thread running passes only.
   std::chrono::steady_clock::time_point next_ranking_{};
   bool ranking_owed_ = false;
+  // The last instance pass read instances it could not place (they wait for capacity).
+  bool left_waiting_ = false;
   std::thread thread_;
 };
 

@@ -29,7 +29,12 @@ const std::string& Text(const std::string& key) {
 
 Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
 
-constexpr Sql kLive{"instance_status.live", "SELECT tenant_id, instance_id FROM instances WHERE deleted_at IS NULL"};
+// The negated condition is exactly the one InstanceReconciler::Reconcile answers with
+// "nothing to do" (keep the two together).
+constexpr Sql kToReconcile{"instance_status.to_reconcile",
+                           "SELECT tenant_id, instance_id FROM instances WHERE deleted_at IS NULL AND NOT "
+                           "(phase = 'Pending' AND node_id IS NULL AND run_count = 0 AND "
+                           "deletion_requested_at IS NULL AND desired_state = 'running')"};
 constexpr Sql kRank{"instance_status.rank_queue", "SELECT gaon_rank_queue()"};
 constexpr Sql kEvent{"instance_status.event",
                      "INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, from_phase, to_phase) "
@@ -59,9 +64,9 @@ StatusOr<std::optional<InstanceRecord>> LoadInstanceRecord(Tx& tx, const TenantI
   return std::optional<InstanceRecord>(std::move(rec));
 }
 
-StatusOr<std::vector<std::pair<TenantId, InstanceId>>> ListLiveInstances(Tx& tx) {
+StatusOr<std::vector<std::pair<TenantId, InstanceId>>> ListInstancesToReconcile(Tx& tx) {
   std::vector<std::pair<TenantId, InstanceId>> out;
-  for (const auto& r : Exec(tx, kLive)) {
+  for (const auto& r : Exec(tx, kToReconcile)) {
     out.emplace_back(TenantId::FromTrusted(r[0].c_str()), InstanceId::FromTrusted(r[1].c_str()));
   }
   return out;

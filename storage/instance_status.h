@@ -33,8 +33,10 @@ struct InstanceRecord {
 };
 
 StatusOr<std::optional<InstanceRecord>> LoadInstanceRecord(Tx& tx, const TenantId& tenant, const InstanceId& id);
-// Every instance that is not a tombstone (for a resync).
-StatusOr<std::vector<std::pair<TenantId, InstanceId>>> ListLiveInstances(Tx& tx);
+// What a resync hands the instance reconciler: every instance that is not a tombstone, except
+// those that only wait for their first placement (new, Pending, not placed, to run). For
+// those the scheduler is the next step, and it enqueues each one it places.
+StatusOr<std::vector<std::pair<TenantId, InstanceId>>> ListInstancesToReconcile(Tx& tx);
 
 // The status a reconcile step writes. Fields left empty keep their value; `node` and
 // `ip_address` are written as given (nullopt clears them).
