@@ -621,6 +621,14 @@ TEST_CASE("credits burn at invoicing in order, come back with a void, and a prep
   CHECK(refused.status == 409);
   CHECK(S(refused.Json().at("code")) == "insufficient_credit");
   CHECK(Sql(*c, "SELECT count(*) FROM instances") == "0");
+  // An endpoint too, and the credit is what its refusal names even when its quota would
+  // refuse as well (the two checks travel together; the credit is read first).
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas", R"({"limits":{"endpoints":0}})").status == 200);
+  auto endpoint = c->Call("POST", "/v1/tenants/" + t + "/endpoints", admin,
+                          R"({"name":"chat","spec":{"model":"qwen2.5-7b-instruct","gpu_type":"h100-80gb-sxm"}})");
+  CHECK(endpoint.status == 409);
+  CHECK(S(endpoint.Json().at("code")) == "insufficient_credit");
+  CHECK(Sql(*c, "SELECT count(*) FROM endpoints") == "0");
   // Voiding September's invoice gives its credits back: 63000 covers the month.
   REQUIRE(c->Op("POST", "/v1/admin/tenants/" + t + "/invoices/" + S(inv.at("id")) + ":void", R"({"reason":"test"})")
               .status == 200);
