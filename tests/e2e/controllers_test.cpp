@@ -494,6 +494,32 @@ TEST_CASE("when the leading controller dies another takes over within the lease 
   CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE run_count <> 1") == 0);
 }
 
+TEST_CASE("a backlog drained in full batches is ranked once the drain stops", "[e2e][controllers][scheduler][queue]") {
+  // gaond serves the API only; the test runs the scheduler's passes itself, batch of 4.
+  auto c = TestCloud::Start({.args = {"serve", "--roles", "api"}});
+  auto db = storage::Database::Create(c->db().Config(), nullptr).value();
+  const std::vector<FleetHost> hosts{{"drain-0", "kr-central-1a", "h100-80gb-sxm", 8, 192, 2048}};
+  REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) { return storage::SyncNodes(tx, hosts); }).ok());
+  const Owner t = MakeTenant(*c, "drainer", 64);
+  for (int n = 0; n < 10; ++n) Create(*c, t, "d-" + std::to_string(n));
+  auto token = storage::AcquireOrRenewLease(*db, "controllers", "test", std::chrono::minutes(1)).value();
+  REQUIRE(token.has_value());
+  const storage::Fence fence{"controllers", *token};
+  controller::Scheduler s(*db, 4, [](const std::string&) {});
+  const auto positions = [&] { return SqlInt(*c, "SELECT count(*) FROM instance_queue_positions"); };
+
+  // Full batches with no one left waiting: the queue drains, and ranking waits.
+  CHECK(s.RunPass(fence).value() == 4);
+  CHECK(positions() == 0);
+  CHECK(s.RunPass(fence).value() == 4);
+  CHECK(positions() == 0);
+  // The host is full: the last two wait for capacity, and now they are ranked.
+  CHECK(s.RunPass(fence).value() == 0);
+  CHECK(positions() == 2);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM instance_queue_positions WHERE position IN (1, 2)") == 2);
+  CHECK(AllocatedGpus(*c) == 8);
+}
+
 TEST_CASE("two schedulers racing over the same queue never double-book a GPU", "[e2e][controllers][scheduler]") {
   // gaond serves the API only; the test runs the scheduler passes itself, from two threads
   // with two connection pools, as two replicas with a split brain would.

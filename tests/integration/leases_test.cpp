@@ -60,17 +60,19 @@ TEST_CASE("the holder renews past fenced writes in flight, and a takeover waits 
   REQUIRE(a.has_value());
 
   // A fenced write of a's that holds its fence (and so its lock on the lease row) for a while.
+  // Its outcome is checked on this thread, after the join: Catch's assertions are not
+  // thread-safe.
   std::atomic<bool> fenced{false}, finished{false};
+  Status written;
   const auto slow_write = [&](std::chrono::milliseconds hold, const std::string& node) {
     return std::jthread([&, hold, node] {
-      const Status s = db->Transact({.platform = true}, [&](Tx& tx) {
+      written = db->Transact({.platform = true}, [&](Tx& tx) {
         storage::CheckFence(tx, {"controllers", *a});
         storage::ExecRaw(tx, "INSERT INTO sim_nodes (node_id) VALUES ('" + node + "')");
         fenced = true;
         std::this_thread::sleep_for(hold);
         return Status::Ok();
       });
-      CHECK(s.ok());
       finished = true;
     });
   };
@@ -81,6 +83,7 @@ TEST_CASE("the holder renews past fenced writes in flight, and a takeover waits 
   CHECK(storage::AcquireOrRenewLease(*db, "controllers", "a", 10s).value() == a);
   CHECK_FALSE(finished.load());
   first.join();
+  CHECK(written.ok());
 
   // A takeover of the expired lease waits until the write that passed the fence has committed:
   // when b holds the new token, the old term's last write is already there.
@@ -94,4 +97,5 @@ TEST_CASE("the holder renews past fenced writes in flight, and a takeover waits 
   CHECK(*b == *a + 1);
   CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM sim_nodes WHERE node_id = 'last'") == "1");
   last.join();
+  CHECK(written.ok());
 }
