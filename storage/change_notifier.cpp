@@ -50,10 +50,13 @@ void ChangeNotifier::Run() {
   std::unique_ptr<pqxx::connection> conn;
   std::chrono::steady_clock::time_point stop_deadline{};
   int failures = 0;
+  std::chrono::steady_clock::time_point last_sent{};
   for (;;) {
     std::vector<std::string> batch;
     {
       std::unique_lock lock(mu_);
+      // At most one announcement per kMinInterval: what commits meanwhile goes with the next.
+      cv_.wait_until(lock, last_sent + kMinInterval, [this] { return stop_; });
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (stop_) {
         if (stop_deadline == std::chrono::steady_clock::time_point{}) {
@@ -74,6 +77,7 @@ void ChangeNotifier::Run() {
       w.exec_params("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", std::string(kChangesChannel),
                     TextArray(batch));
       failures = 0;
+      last_sent = std::chrono::steady_clock::now();
     } catch (const std::exception& e) {
       conn.reset();
       LogWarn("cannot announce changes; they are found by the next resync", {{"error", e.what()},

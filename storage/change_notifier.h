@@ -6,7 +6,10 @@
 // flushed, so notifying transactions cannot share a WAL flush (group commit). Measured with
 // pgbench (c=8, one insert per transaction): 5,500–6,000 tps without NOTIFY, 700–2,000 with.
 // Here a committed transaction hands its notices over, and this thread sends whatever has
-// gathered in one transaction of its own (synchronous_commit off: notifications are hints).
+// gathered in one transaction of its own (synchronous_commit off: notifications are hints),
+// at most one every kMinInterval. Each announcement is a transaction here and a wake-up of every
+// listening backend and client; sent one per commit, they cost ~12 % of PostgreSQL's CPU under
+// 850 creates/s (docs/performance.md), for a latency no watcher notices.
 //
 // Notices are hints, never the data (see ChangeFeed): one lost to a crash between a commit and
 // its announcement costs latency — the controllers' periodic resync and the watch streams'
@@ -14,6 +17,7 @@
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -44,6 +48,7 @@ class ChangeNotifier {
 
   static constexpr std::size_t kMaxQueued = 100'000;
   static constexpr std::size_t kMaxPerStatement = 1'000;
+  static constexpr std::chrono::milliseconds kMinInterval{10};
   const std::string url_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
