@@ -94,6 +94,7 @@ void RegisterRoutes(Router& r, const Services& s) {
 
   // GPU instances.
   r.Add({"POST",   "/v1/tenants/{tenant}/instances",                       P::kTenantWrite, "instances.create", CreateInstance(s)});
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances:bulkCreate",            P::kTenantWrite, "instances.bulk_create", BulkCreateInstances(s)});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances",                       P::kTenantRead,  "instances.list",   ListInstances()});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantRead,  "instances.get",    GetInstance()});
   r.Add({"PATCH",  "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantWrite, "instances.update", PatchInstance()});

@@ -8,8 +8,8 @@
 #
 # Knobs: DUR (10 s per wrk run), ROUNDS (3), IO_THREADS (2), GAON_POOL (4), BARE_DB_CONNS (4),
 # BASELINE_DIR (../shared/bench/baseline), GAOND (a gaond built elsewhere; default: ./gaon build);
-# for the controllers scenario CONTROLLER_SIZES ("1000 10000"), CONTROLLER_RUNS ("api backlog")
-# and CONTROLLER_POOL (8).
+# for the controllers scenario CONTROLLER_SIZES ("1000 10000"), CONTROLLER_RUNS ("api bulk backlog"),
+# CONTROLLER_POOL (8) and BULK_SIZE (100).
 # Results go to .gaon/bench/<UTC stamp>/.
 # Run as root on a machine with nothing else busy; see docs/performance.md.
 set -euo pipefail

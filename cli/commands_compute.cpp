@@ -367,12 +367,24 @@ void AddInstances(CLI::App& app, Context& ctx) {
     std::vector<std::string> ssh_keys, labels;
     bool wait = false, dry_run = false;
     double timeout = 600;
+    int count = 0;
+    std::int64_t start_index = 1;
   };
   auto c = std::make_shared<Create>();
+  // The bulk request for --count: the instance built from the flags, its name as the pattern.
+  static const auto Bulk = [](const Create& flags, const Instance& i) {
+    return BulkInstanceRequest{.count = flags.count, .name_pattern = i.name, .start_index = flags.start_index,
+                               .labels = i.labels, .spec = i.spec};
+  };
   auto* create = Command(g, "create", "Launch an instance; --wait returns once it is Running",
                          "gaonctl instances create train-1 --type gpu.h100.1x --image ubuntu-24.04-cuda-12.8 "
                          "--ssh-key ssh_01j9z3k6x2 --wait");
-  create->add_option("name", c->name, "A name, unique among the tenant's live instances")->required();
+  create->add_option("name", c->name,
+                     "A name, unique among the tenant's live instances; with --count, a pattern whose run of '#' "
+                     "becomes each index (worker-###)")
+      ->required();
+  create->add_option("--count", c->count, "Launch this many alike instances (1-1000), all admitted or none");
+  create->add_option("--start-index", c->start_index, "With --count: the first index")->capture_default_str();
   create->add_option("--type", c->type, "Instance type (gaonctl instance-types list)")->required();
   create->add_option("--image", c->image, "Image (gaonctl images list)")->required();
   create->add_option("--zone", c->zone, "A zone of the region (default: any with capacity)");
@@ -405,13 +417,29 @@ void AddInstances(CLI::App& app, Context& ctx) {
                    " left");
         }
       }
-      json::value body = RequestJson(i);
+      json::value body = c->count > 0 ? RequestJson(Bulk(*c, i)) : RequestJson(i);
       if (!i.spec.user_data.empty()) body.as_object()["spec"].as_object()["user_data"] = "(" +
           std::to_string(i.spec.user_data.size()) + " bytes)";
-      ctx.DryRun(true, "POST", "/v1/tenants/" + tid.str() + "/instances", body);
+      ctx.DryRun(true, "POST", "/v1/tenants/" + tid.str() + (c->count > 0 ? "/instances:bulkCreate" : "/instances"),
+                 body);
       return;
     }
-    MaybeWait(ctx, tid, Must(ctx.client().CreateInstance(tid, i)), c->wait, c->timeout, phases::kRunning);
+    if (c->count == 0) {
+      MaybeWait(ctx, tid, Must(ctx.client().CreateInstance(tid, i)), c->wait, c->timeout, phases::kRunning);
+      return;
+    }
+    std::vector<Instance> made = Must(ctx.client().BulkCreateInstances(tid, Bulk(*c, i)));
+    if (c->wait) {
+      for (auto& m : made) {
+        WaitOptions w = ctx.Waiting(m.id.str(), phases::kRunning, c->timeout);
+        auto r = ctx.client().WaitForInstance(tid, m.id, phases::kRunning, w);
+        ctx.DoneWaiting();
+        m = Must(std::move(r));
+      }
+    }
+    std::vector<json::value> rows;
+    for (const auto& m : made) rows.push_back(ToJson(m));
+    PrintList(ctx, std::move(rows), kInstanceColumns);
   });
 
   struct List {

@@ -84,10 +84,14 @@ Instance InstanceWithPosition(const ResultRow& r) {
 
 const std::string& Text(const std::string& key) {
   static const std::map<std::string, std::string> t = {
+      // ON CONFLICT names the live-name index: a name taken is a row not returned, not an
+      // error, so the caller learns which name it was.
       {"insert", std::string("WITH ins AS (INSERT INTO instances (tenant_id, instance_id, name, instance_type_id, "
                              "image_id, requested_zone_id, ssh_key_ids, user_data, labels, gpu_type_id, gpu_count, vcpus, "
-                             "memory_gib, phase, conditions, status_extra) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, "
-                             "$9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb) RETURNING *), "
+                             "memory_gib, phase, conditions, status_extra) SELECT $1, n.id, n.name, $4, $5, $6, "
+                             "$7::text[], $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb FROM "
+                             "unnest($2::text[], $3::text[]) WITH ORDINALITY AS n(id, name, ord) ORDER BY n.ord "
+                             "ON CONFLICT (tenant_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *), "
                              "ev AS (INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, to_phase) "
                              "SELECT tenant_id, instance_id, $17, $18, $19, phase FROM ins) SELECT ") + kInstanceCols + " FROM ins"},
       {"get", std::string("SELECT ") + kInstanceCols + kQueueCols + " FROM instances" + kQueueJoin +
@@ -145,19 +149,33 @@ Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, in
   return {{"instances", 1}, {"gpus", gpus}, {"gpus." + gpu_type, gpus}, {"vcpus", vcpus}, {"memory_gib", memory_gib}};
 }
 
-StatusOr<Instance> InsertInstance(Tx& tx, const Instance& i, const InstanceType& type, const InstanceEvent& first) {
+StatusOr<std::vector<Instance>> InsertInstances(Tx& tx, const Instance& i,
+                                                const std::vector<std::pair<InstanceId, std::string>>& names,
+                                                const InstanceType& type, const InstanceEvent& first) {
   boost::json::object extra;
   if (i.status.placement) extra["placement"] = ToJson(*i.status.placement);
-  try {
-    const auto r = Exec(tx, S("instances.insert", "insert"), i.tenant_id.str(), i.id.str(), i.name, i.spec.instance_type,
-                        i.spec.image, i.spec.zone, TextArray(i.spec.ssh_key_ids), i.spec.user_data, LabelsJson(i.labels),
-                        type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib, i.status.phase,
-                        ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type, first.reason,
-                        first.message);
-    return InstanceRow(r[0]);
-  } catch (const UniqueViolation&) {
-    return NameTaken(i.name);
+  std::vector<std::string> ids, texts;
+  for (const auto& [id, name] : names) {
+    ids.push_back(id.str());
+    texts.push_back(name);
   }
+  const auto r = Exec(tx, S("instances.insert", "insert"), i.tenant_id.str(), TextArray(ids), TextArray(texts),
+                      i.spec.instance_type, i.spec.image, i.spec.zone, TextArray(i.spec.ssh_key_ids), i.spec.user_data,
+                      LabelsJson(i.labels), type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib, i.status.phase,
+                      ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type, first.reason,
+                      first.message);
+  std::map<std::string, Instance> made;
+  for (const auto& row : r) {
+    Instance inst = InstanceRow(row);
+    made.emplace(inst.id.str(), std::move(inst));
+  }
+  std::vector<Instance> out;
+  for (const auto& [id, name] : names) {
+    auto it = made.find(id.str());
+    if (it == made.end()) return NameTaken(name);
+    out.push_back(std::move(it->second));
+  }
+  return out;
 }
 
 StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gaon/model/compute.h"
@@ -17,11 +18,13 @@ namespace gaon::storage {
 Footprint InstanceFootprint(const InstanceType& type);
 Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, int memory_gib);
 
-// Inserts an admitted instance (id, name, spec, labels and the initial status set by the
-// caller) and its first event, in one statement. AlreadyExists("name_taken") when a live
-// instance of the tenant has the name.
-StatusOr<Instance> InsertInstance(Tx& tx, const Instance& instance, const InstanceType& type,
-                                  const InstanceEvent& first_event);
+// Inserts admitted instances alike but for their ids and names — `instance` with each
+// (id, name) of `names` — and the first event of each, in one statement. Returns them in the
+// order of `names`; AlreadyExists("name_taken"), naming the first, when a live instance of the
+// tenant has one of the names (the caller's transaction must then roll back: the others are in).
+StatusOr<std::vector<Instance>> InsertInstances(Tx& tx, const Instance& instance,
+                                                const std::vector<std::pair<InstanceId, std::string>>& names,
+                                                const InstanceType& type, const InstanceEvent& first);
 // NotFound unless the tenant has it (tombstones included only when asked). A waiting instance
 // comes with its place in its GPU type's queue (status.queue_position, 1 = next) as of the
 // scheduler's last ranking, which its Scheduled condition states; none before its first

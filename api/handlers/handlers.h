@@ -67,6 +67,7 @@ Handler DenyQuotaRequest();
 
 // instances.cpp
 Handler CreateInstance(const Services& s);
+Handler BulkCreateInstances(const Services& s);
 Handler ListInstances();
 Handler GetInstance();
 Handler PatchInstance();

@@ -73,10 +73,11 @@ PlacementHints HintsFor(const InstanceType& type, const std::optional<std::strin
 }
 
 // Validates every field of a create request against the catalog and the tenant's keys,
-// collecting all problems; returns the instance type on success.
-StatusOr<InstanceType> ValidateCreate(RequestContext& ctx, const CatalogSnapshot& catalog, const Instance& req) {
+// collecting all problems (the name's under `name_field`); returns the instance type on success.
+StatusOr<InstanceType> ValidateCreate(RequestContext& ctx, const CatalogSnapshot& catalog, const Instance& req,
+                                      const char* name_field = "name") {
   Validator v;
-  v.Name("name", req.name);
+  v.Name(name_field, req.name);
   v.Labels("labels", req.labels);
   v.Require(req.spec.user_data.size() <= kMaxUserDataBytes, "spec.user_data", "too_large",
             "must be at most " + std::to_string(kMaxUserDataBytes) + " bytes");
@@ -129,71 +130,142 @@ StatusOr<http::HttpResponse> Act(RequestContext& ctx, storage::InstanceAction ac
   return InstanceResponse(202, i);
 }
 
+// Launches one instance like `req` per (id, name) of `names`, all admitted or none: data
+// residency, a prepaid tenant's credit, exact admission of their footprint together, the
+// capacity advice, then the rows with their first events and change records.
+StatusOr<std::vector<Instance>> Launch(RequestContext& ctx, const Services& services, const CatalogSnapshot& catalog,
+                                       const InstanceType& type, const Instance& req,
+                                       const std::vector<std::pair<InstanceId, std::string>>& names) {
+  storage::Tx& tx = ctx.Tx();
+  // Data residency: workloads of a tenant stay in its jurisdiction.
+  const std::string& jurisdiction = ctx.principal.tenant.jurisdiction;
+  if (catalog.region.jurisdiction != jurisdiction) {
+    return PermissionDenied("tenant " + ctx.tenant->str() + " must keep its workloads in " + jurisdiction +
+                                "; region " + catalog.region.id + " is in " + catalog.region.jurisdiction,
+                            "residency_violation");
+  }
+
+  // Two statements whose answers do not depend on each other, in one round trip and
+  // checked in this order: a prepaid tenant launches only while its credit covers the month
+  // so far; exact admission (adds the footprint to the tenant's usage, whose rows stay
+  // locked until this transaction ends).
+  storage::Footprint footprint = storage::InstanceFootprint(type);
+  for (auto& [dimension, amount] : footprint) amount *= static_cast<std::int64_t>(names.size());
+  auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
+  auto admission = storage::QueueAdmit(tx, *ctx.tenant, footprint);
+  RETURN_IF_ERROR(prepaid.Get());
+  RETURN_IF_ERROR(admission.Get());
+
+  // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
+  // place it now; it waits, and says where something could be placed instead (from the
+  // free-capacity snapshot, at most a second old: see CatalogCache).
+  Instance i = req;
+  i.tenant_id = *ctx.tenant;
+  i.status = InstanceStatus{};
+  ASSIGN_OR_RETURN(auto capacity, services.catalog->Capacity(tx));
+  const auto own = capacity->find(type.id);
+  const bool placeable = own != capacity->end() && Fits(own->second, req.spec.zone);
+  Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
+  if (!placeable) {
+    const PlacementHints hints = HintsFor(type, req.spec.zone, *capacity, catalog);
+    std::string where = "no zone", alternatives;
+    for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
+    for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;
+    scheduled.reason = "Unschedulable";
+    scheduled.message = "no free capacity for " + type.id + (req.spec.zone ? " in " + *req.spec.zone : std::string()) +
+                        " now; " + where + " could place it" +
+                        (alternatives.empty() ? std::string() : "; could place now: " + alternatives) +
+                        ". It waits in the queue and starts when capacity frees.";
+    i.status.placement = hints;
+  }
+  i.status.conditions = {scheduled};
+  InstanceEvent admitted;
+  admitted.type = "Normal";
+  admitted.reason = "Admitted";
+  admitted.message = "admitted: " + type.id + (req.spec.zone ? " in " + *req.spec.zone : " in any zone") +
+                     (placeable ? "" : " (waiting for capacity)");
+  ASSIGN_OR_RETURN(auto created, storage::InsertInstances(tx, i, names, type, admitted));
+  for (const auto& c : created) RETURN_IF_ERROR(Record(tx, c, "ADDED"));
+  return created;
+}
+
+boost::json::object LaunchAudit(const Instance& req) {
+  return {{"instance_type", req.spec.instance_type},
+          {"image", req.spec.image},
+          {"zone", req.spec.zone ? boost::json::value(*req.spec.zone) : nullptr},
+          {"labels", ToJson(req.labels)}};
+}
+
+// The names a bulk create asks for, or the violations of its count, pattern and start index.
+StatusOr<std::vector<std::string>> BulkNames(const BulkInstanceRequest& req) {
+  constexpr int kMaxCount = 1000;
+  Validator v;
+  v.Require(req.count >= 1 && req.count <= kMaxCount, "count", "out_of_range",
+            "must be between 1 and " + std::to_string(kMaxCount));
+  const std::string& pattern = req.name_pattern;
+  const auto first = pattern.find('#');
+  const auto end = first == std::string::npos ? first : pattern.find_first_not_of('#', first);
+  const std::size_t width = first == std::string::npos ? 0 : (end == std::string::npos ? pattern.size() : end) - first;
+  const bool one_run = width > 0 && pattern.find('#', first + width) == std::string::npos;
+  v.Require(one_run && width <= 6, "name_pattern", "invalid",
+            "must hold one run of 1 to 6 '#', which each name replaces with its index (e.g. worker-###)");
+  v.Require(req.start_index >= 0, "start_index", "out_of_range", "must be 0 or more");
+  RETURN_IF_ERROR(v.status());
+  const std::int64_t last = req.start_index + req.count - 1;
+  std::int64_t room = 1;
+  for (std::size_t k = 0; k < width; ++k) room *= 10;
+  if (last >= room) {
+    Validator w;
+    w.Require(false, "name_pattern", "too_short",
+              "has " + std::to_string(width) + " '#', too few for index " + std::to_string(last));
+    return w.status();
+  }
+  std::vector<std::string> names;
+  for (std::int64_t n = req.start_index; n <= last; ++n) {
+    std::string digits = std::to_string(n);
+    digits.insert(0, width - digits.size(), '0');
+    names.push_back(pattern.substr(0, first) + digits + pattern.substr(first + width));
+  }
+  return names;
+}
+
 }  // namespace
 
 Handler CreateInstance(const Services& services) {
   return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
     ASSIGN_OR_RETURN(Instance req, ctx.Body<Instance>());
-    storage::Tx& tx = ctx.Tx();
     ASSIGN_OR_RETURN(auto catalog, services.catalog->Get(ctx.Tx()));
     ASSIGN_OR_RETURN(InstanceType type, ValidateCreate(ctx, *catalog, req));
+    ASSIGN_OR_RETURN(auto created, Launch(ctx, services, *catalog, type, req, {{InstanceId::Generate(), req.name}}));
+    boost::json::object audit = LaunchAudit(req);
+    audit["name"] = req.name;
+    ctx.audit = {"instance", created[0].id.str(), std::move(audit), std::nullopt};
+    return InstanceResponse(202, created[0]);
+  };
+}
 
-    // Data residency: workloads of a tenant stay in its jurisdiction.
-    const std::string& jurisdiction = ctx.principal.tenant.jurisdiction;
-    if (catalog->region.jurisdiction != jurisdiction) {
-      return PermissionDenied("tenant " + ctx.tenant->str() + " must keep its workloads in " + jurisdiction +
-                                  "; region " + catalog->region.id + " is in " + catalog->region.jurisdiction,
-                              "residency_violation");
-    }
-
-    // Two statements whose answers do not depend on each other, in one round trip and
-    // checked in this order: a prepaid tenant launches only while its credit covers the month
-    // so far; exact admission (adds the footprint to the tenant's usage, whose rows stay
-    // locked until this transaction ends).
-    auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
-    auto admission = storage::QueueAdmit(tx, *ctx.tenant, storage::InstanceFootprint(type));
-    RETURN_IF_ERROR(prepaid.Get());
-    RETURN_IF_ERROR(admission.Get());
-
-    // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
-    // place it now; it waits, and says where something could be placed instead (from the
-    // free-capacity snapshot, at most a second old: see CatalogCache).
-    Instance i = req;
-    i.id = InstanceId::Generate();
-    i.tenant_id = *ctx.tenant;
-    i.status = InstanceStatus{};
-    ASSIGN_OR_RETURN(auto capacity, services.catalog->Capacity(tx));
-    const auto own = capacity->find(type.id);
-    const bool placeable = own != capacity->end() && Fits(own->second, req.spec.zone);
-    Condition scheduled{"Scheduled", "False", "Pending", "waiting for the scheduler", Now(), 1};
-    if (!placeable) {
-      const PlacementHints hints = HintsFor(type, req.spec.zone, *capacity, *catalog);
-      std::string where = "no zone", alternatives;
-      for (std::size_t k = 0; k < hints.zones.size(); ++k) where = (k ? where + ", " : "zones ") + hints.zones[k];
-      for (const auto& t : hints.instance_types) alternatives += (alternatives.empty() ? "" : ", ") + t;
-      scheduled.reason = "Unschedulable";
-      scheduled.message = "no free capacity for " + type.id + (req.spec.zone ? " in " + *req.spec.zone : std::string()) +
-                          " now; " + where + " could place it" +
-                          (alternatives.empty() ? std::string() : "; could place now: " + alternatives) +
-                          ". It waits in the queue and starts when capacity frees.";
-      i.status.placement = hints;
-    }
-    i.status.conditions = {scheduled};
-    InstanceEvent admitted;
-    admitted.type = "Normal";
-    admitted.reason = "Admitted";
-    admitted.message = "admitted: " + type.id + (req.spec.zone ? " in " + *req.spec.zone : " in any zone") +
-                       (placeable ? "" : " (waiting for capacity)");
-    ASSIGN_OR_RETURN(Instance created, storage::InsertInstance(tx, i, type, admitted));
-    RETURN_IF_ERROR(Record(tx, created, "ADDED"));
-    ctx.audit = {"instance", created.id.str(),
-                 boost::json::object{{"name", created.name},
-                                     {"instance_type", created.spec.instance_type},
-                                     {"image", created.spec.image},
-                                     {"zone", created.spec.zone ? boost::json::value(*created.spec.zone) : nullptr},
-                                     {"labels", ToJson(created.labels)}},
-                 std::nullopt};
-    return InstanceResponse(202, created);
+Handler BulkCreateInstances(const Services& services) {
+  return [&services](RequestContext& ctx) -> StatusOr<http::HttpResponse> {
+    ASSIGN_OR_RETURN(BulkInstanceRequest bulk, ctx.Body<BulkInstanceRequest>());
+    ASSIGN_OR_RETURN(auto names, BulkNames(bulk));
+    Instance req;
+    req.name = names.front();
+    req.labels = bulk.labels;
+    req.spec = bulk.spec;
+    ASSIGN_OR_RETURN(auto catalog, services.catalog->Get(ctx.Tx()));
+    ASSIGN_OR_RETURN(InstanceType type, ValidateCreate(ctx, *catalog, req, "name_pattern"));
+    std::vector<std::pair<InstanceId, std::string>> ids;
+    for (auto& name : names) ids.emplace_back(InstanceId::Generate(), std::move(name));
+    ASSIGN_OR_RETURN(auto created, Launch(ctx, services, *catalog, type, req, ids));
+    // One audit event for the request, naming every instance it made (as one RunInstances is
+    // one CloudTrail event).
+    boost::json::object audit = LaunchAudit(req);
+    boost::json::array made;
+    for (const auto& c : created) made.push_back(boost::json::object{{"id", c.id.str()}, {"name", c.name}});
+    audit["count"] = created.size();
+    audit["instances"] = std::move(made);
+    ctx.audit = {"instance", created.front().id.str(), std::move(audit), std::nullopt};
+    return Json(202, BulkInstanceResult{std::move(created)});
   };
 }
 

@@ -130,6 +130,14 @@ StatusOr<Instance> Client::CreateInstance(const TenantId& tenant, const Instance
   return Fetch<Instance>(*impl_, Post(TenantPath(tenant, {"instances"}), RequestBody(instance)));
 }
 
+StatusOr<std::vector<Instance>> Client::BulkCreateInstances(const TenantId& tenant,
+                                                            const BulkInstanceRequest& request) const {
+  ASSIGN_OR_RETURN(BulkInstanceResult made,
+                   Fetch<BulkInstanceResult>(*impl_, Post(TenantPath(tenant, {Action("instances", "bulkCreate")}),
+                                                          RequestBody(request))));
+  return std::move(made.items);
+}
+
 ListRange<Instance> Client::ListInstances(const TenantId& tenant, InstanceFilter filter, ListOptions list) const {
   internal::Query q = {{"label_selector", filter.label_selector},
                        {"phase", filter.phase},

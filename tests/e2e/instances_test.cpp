@@ -344,6 +344,124 @@ TEST_CASE("each bad field of an instance is refused with its field and nothing i
   CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT used FROM quota_usage WHERE tenant_id = '" + t + "' AND dimension = 'instances'") == "1");
 }
 
+TEST_CASE("a bulk create makes its instances together or none, within the quota", "[e2e][instances][bulk]") {
+  auto c = TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"}, {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
+  const std::string t = c->CreateTenant("fleetowner");
+  REQUIRE(c->Op("PUT", "/v1/admin/tenants/" + t + "/quotas",
+                R"({"limits":{"gpus":12,"instances":1000,"vcpus":100000,"memory_gib":1000000}})").status == 200);
+  const std::string key = c->CreateKey(t, "tenant-admin");
+  const std::string bulk = "/v1/tenants/" + t + "/instances:bulkCreate";
+  const auto body = [](int count, const std::string& pattern, int start = 1, const std::string& type = "gpu.h100.1x") {
+    return R"({"count":)" + std::to_string(count) + R"(,"name_pattern":")" + pattern + R"(","start_index":)" +
+           std::to_string(start) + R"(,"labels":{"team":"ml"},"spec":{"instance_type":")" + type +
+           R"(","image":"ubuntu-24.04-cuda-12.8"}})";
+  };
+  const auto used = [&](const char* dimension) {
+    return c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT coalesce(sum(used), 0) FROM quota_usage WHERE tenant_id = '" +
+                              t + "' AND dimension = '" + dimension + "'");
+  };
+
+  auto made = c->Call("POST", bulk, key, body(5, "web-##", 8));
+  INFO(made.body.substr(0, 400));
+  REQUIRE(made.status == 202);
+  const auto items = J(made).at("items").as_array();
+  REQUIRE(items.size() == 5);
+  std::vector<std::string> ids;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    CHECK(S(items[k].at("name")) == "web-" + std::to_string(8 + k).insert(0, k < 2 ? "0" : ""));
+    CHECK(S(items[k].at("status").at("phase")) == "Pending");
+    CHECK(S(items[k].at("labels").at("team")) == "ml");
+    ids.push_back(S(items[k].at("id")));
+  }
+  CHECK(LiveCount(*c, t) == "5");
+  CHECK(used("gpus") == "5");
+  // Each has its first event and its change record; the request is one audit event naming all.
+  auto events = c->Call("GET", "/v1/tenants/" + t + "/instances/" + ids[3] + "/events", key);
+  CHECK(events.body.find("\"Admitted\"") != std::string::npos);
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM changes WHERE tenant_id = '" + t +
+                           "' AND change_type = 'ADDED'") == "5");
+  auto audit = c->Call("GET", "/v1/tenants/" + t + "/audit-events?action=instances.bulk_create", key);
+  REQUIRE(audit.status == 200);
+  const auto audited = J(audit).at("items").as_array();
+  REQUIRE(audited.size() == 1);
+  CHECK(audited[0].at("changes").at("count").as_int64() == 5);
+  CHECK(S(audited[0].at("changes").at("instances").at(4).at("id")) == ids[4]);
+
+  // One name already live (web-10) refuses the whole request, naming it; nothing is written.
+  auto clash = c->Call("POST", bulk, key, body(3, "web-##", 10));
+  CHECK(clash.status == 409);
+  CHECK(S(J(clash).at("code")) == "name_taken");
+  CHECK(J(clash).at("detail").as_string().find("web-10") != std::string::npos);
+  // Over the quota as a whole: the refusal names the GPUs the request wanted together.
+  auto over = c->Call("POST", bulk, key, body(8, "big-#"));
+  CHECK(over.status == 409);
+  CHECK(S(J(over).at("code")) == "quota_exceeded");
+  CHECK(J(over).at("requested").as_int64() == 8);
+  CHECK(J(over).at("used").as_int64() == 5);
+  CHECK(LiveCount(*c, t) == "5");
+  CHECK(used("gpus") == "5");
+  CHECK(used("instances") == "5");
+
+  // Requests racing for the 7 GPUs left, three instances each: exactly two are admitted.
+  std::vector<HttpResult> results(20);
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      results[static_cast<std::size_t>(i)] = c->Call("POST", bulk, key, body(3, "race" + std::to_string(i) + "-#"));
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+  int admitted = 0;
+  for (const auto& r : results) {
+    if (r.status == 202) ++admitted;
+    else if (r.status != 409 || S(J(r).at("code")) != "quota_exceeded") FAIL(r.status << " " << r.body);
+  }
+  CHECK(admitted == 2);
+  CHECK(LiveCount(*c, t) == "11");
+  CHECK(used("gpus") == c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT sum(gpu_count) FROM instances WHERE tenant_id = '" +
+                                           t + "' AND deleted_at IS NULL"));
+}
+
+TEST_CASE("a bad bulk create is refused with its field and writes nothing", "[e2e][instances][bulk]") {
+  auto c = TestCloud::Start(ApiOnly());
+  const std::string t = c->CreateTenant("bulkstrict");
+  const std::string key = c->CreateKey(t, "tenant-member");
+  const std::string spec = R"("spec":{"instance_type":"gpu.h100.1x","image":"ubuntu-24.04-cuda-12.8"})";
+  struct Case {
+    std::string body, field, code;
+  };
+  const std::vector<Case> cases = {
+      {R"({"count":0,"name_pattern":"w-#",)" + spec + "}", "count", "out_of_range"},
+      {R"({"count":1001,"name_pattern":"w-####",)" + spec + "}", "count", "out_of_range"},
+      {R"({"count":2,"name_pattern":"worker",)" + spec + "}", "name_pattern", "invalid"},
+      {R"({"count":2,"name_pattern":"w#-#",)" + spec + "}", "name_pattern", "invalid"},
+      {R"({"count":2,"name_pattern":"w-#######",)" + spec + "}", "name_pattern", "invalid"},
+      {R"({"count":11,"name_pattern":"w-#",)" + spec + "}", "name_pattern", "too_short"},
+      {R"({"count":2,"name_pattern":"W_#",)" + spec + "}", "name_pattern", "invalid"},
+      {R"({"count":2,"name_pattern":"w-#","start_index":-1,)" + spec + "}", "start_index", "out_of_range"},
+      {R"({"count":2,"name_pattern":"w-#","spec":{"instance_type":"gpu.tpu.1x","image":"ubuntu-24.04-cuda-12.8"}})",
+       "spec.instance_type", "unknown"},
+      {R"({"name_pattern":"w-#",)" + spec + "}", "count", "required"},
+  };
+  for (const auto& tc : cases) {
+    auto r = c->Call("POST", "/v1/tenants/" + t + "/instances:bulkCreate", key, tc.body);
+    INFO(tc.body << " → " << r.status << " " << r.body.substr(0, 400));
+    CHECK(r.status == 400);
+    bool found = false;
+    const auto p = J(r);
+    if (const auto* errors = p.as_object().if_contains("errors")) {
+      for (const auto& e : errors->as_array()) found = found || (S(e.at("field")) == tc.field && S(e.at("code")) == tc.code);
+    }
+    CHECK(found);
+  }
+  CHECK(LiveCount(*c, t) == "0");
+  CHECK(c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM quota_usage WHERE tenant_id = '" + t +
+                           "' AND used > 0") == "0");
+}
+
 TEST_CASE("an instance outside the tenant's jurisdiction is refused", "[e2e][instances][residency]") {
   auto c = TestCloud::Start(ApiOnly());
   const std::string thai = c->CreateTenant("bangkok-ai", "TH", "THB");

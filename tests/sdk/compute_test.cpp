@@ -185,6 +185,37 @@ TEST_CASE("an instance is launched, waited for, paged, stopped, started, reboote
         StatusCode::kNotFound);
 }
 
+TEST_CASE("alike instances are launched together through the SDK, all or none", "[sdk][e2e][instances][bulk]") {
+  auto c = SmallCloud();
+  const std::string tid = c->CreateTenant("batcher");
+  const TenantId t = Tid(tid);
+  const Client sdk = SdkClient(c->address(), c->CreateKey(tid, "tenant-member"));
+  SetQuotasRequest limits;
+  limits.limits["gpus"] = 4;
+  Ok(OperatorClient(*c).SetQuotas(t, limits));
+
+  BulkInstanceRequest req{.count = 3, .name_pattern = "shard-#", .start_index = 0, .labels = {{"job", "eval"}}};
+  req.spec = InstanceRequest("unused").spec;
+  const std::vector<Instance> made = Ok(sdk.BulkCreateInstances(t, req));
+  REQUIRE(made.size() == 3);
+  CHECK(made[0].name == "shard-0");
+  CHECK(made[2].name == "shard-2");
+  for (const Instance& i : made) {
+    CHECK(i.labels.at("job") == "eval");
+    CHECK(Ok(sdk.WaitForInstance(t, i.id, phases::kRunning, std::chrono::seconds(30))).status.phase == "Running");
+  }
+  // Two more would take five GPUs of four: refused whole, with what the request asked for.
+  req.count = 2;
+  req.start_index = 3;
+  const Status over = sdk.BulkCreateInstances(t, req).status();
+  CHECK(over.reason() == "quota_exceeded");
+  CHECK(over.extra("requested").value_or("") == "2");
+  req.count = 1;
+  req.start_index = 2;  // shard-2 is taken
+  CHECK(sdk.BulkCreateInstances(t, req).status().reason() == "name_taken");
+  CHECK(Ok(CollectAll(sdk.ListInstances(t, {.label_selector = "job=eval"}))).size() == 3);
+}
+
 TEST_CASE("WatchChanges streams a tenant's changes in order and stops when asked", "[sdk][e2e][watch]") {
   auto c = SmallCloud();
   const std::string tid = c->CreateTenant("acme");

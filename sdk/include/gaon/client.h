@@ -366,6 +366,10 @@ class Client {
   // PermissionDenied("residency_violation"), AlreadyExists("name_taken"), or validation_failed
   // listing every bad field.
   StatusOr<Instance> CreateInstance(const TenantId& tenant, const Instance& instance) const;
+  // `count` (1 … 1,000) alike instances named from `name_pattern` ("worker-###"), admitted
+  // together or not at all: the quota refusal's `requested` is the whole request's, and one
+  // name a live instance already has refuses all (name_taken). Returns them in index order.
+  StatusOr<std::vector<Instance>> BulkCreateInstances(const TenantId& tenant, const BulkInstanceRequest& request) const;
   ListRange<Instance> ListInstances(const TenantId& tenant, InstanceFilter filter = {},
                                     ListOptions list = {}) const;
   // Deleted instances stay readable (Deleting, then Deleted) until purged.

@@ -409,6 +409,35 @@ struct Instance {
   }
 };
 
+// POST …/instances:bulkCreate: `count` instances alike but for their names, admitted together
+// or not at all (EC2 RunInstances' count, Compute Engine's bulkInsert name pattern). Names come
+// from `name_pattern`, whose one run of '#' becomes the index, zero-padded to the run's width:
+// "worker-###" from start_index 1 gives worker-001, worker-002, …
+struct BulkInstanceRequest {
+  int count = 0;                 // 1 … 1,000
+  std::string name_pattern;
+  std::int64_t start_index = 1;  // the first index (≥ 0)
+  Labels labels;
+  InstanceSpec spec;
+  template <class V>
+  void Fields(V& v) {
+    v("count", count, Field::kRequired);
+    v("name_pattern", name_pattern, Field::kRequired);
+    v("start_index", start_index);
+    v("labels", labels);
+    v("spec", spec, Field::kRequired);
+  }
+};
+
+// The answer to a bulk create: the instances made, in the order of their indexes.
+struct BulkInstanceResult {
+  std::vector<Instance> items;
+  template <class V>
+  void Fields(V& v) {
+    v("items", items);
+  }
+};
+
 // PATCH …/instances/{instance}: name and labels (merge: a null label is removed).
 struct InstancePatch {
   std::optional<std::string> name;
