@@ -39,11 +39,15 @@ const std::string& Text(const std::string& key) {
       {"drain", std::string("UPDATE nodes SET state = CASE WHEN state = 'Down' THEN 'Down' ELSE 'Cordoned' END, "
                             "drain_policy = $2, updated_at = now(), resource_version = resource_version + 1 "
                             "WHERE node_id = $1")},
+      // The batch is chosen from the queue's narrow rows (migration 0017); only its rows are read
+      // in full.
       {"queue",
-       "SELECT tenant_id, instance_id, gpu_type_id, gpu_count, vcpus, memory_gib, requested_zone_id, instance_type_id, "
-       "resource_version, coalesce((SELECT c->>'message' FROM jsonb_array_elements(conditions) c "
+       "SELECT i.tenant_id, i.instance_id, i.gpu_type_id, i.gpu_count, i.vcpus, i.memory_gib, i.requested_zone_id, "
+       "i.instance_type_id, i.resource_version, coalesce((SELECT c->>'message' FROM jsonb_array_elements(i.conditions) c "
        "WHERE c->>'type' = 'Scheduled'), '') "
-       "FROM instance_queue ORDER BY turn, served, queued_at, instance_id LIMIT $1"},
+       "FROM (SELECT tenant_id, instance_id, turn, served, queued_at FROM instance_queue "
+       "ORDER BY turn, served, queued_at, instance_id LIMIT $1) q JOIN instances i USING (tenant_id, instance_id) "
+       "ORDER BY q.turn, q.served, q.queued_at, q.instance_id"},
       {"place",
        std::string("WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], "
                    "$6::jsonb[]) AS p(tenant_id, instance_id, rv, node_id, zone_id, conditions)), "
