@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,21 @@ enum class ChangeOrigin { kApi, kController };
 Status RecordChange(Tx& tx, const TenantId& tenant, std::string_view kind, std::string_view resource_id,
                     std::string_view type, std::int64_t resource_version, const boost::json::value& object,
                     ChangeOrigin origin = ChangeOrigin::kApi);
+
+// One change among several recorded at once.
+struct Change {
+  TenantId tenant;
+  std::string resource_id;
+  std::int64_t resource_version = 0;
+  boost::json::value object;
+};
+// RecordChange for many changes of one kind and type, in one statement whatever their number
+// (a scheduler pass, a bulk create): each tenant's head moves once, and its changes are
+// numbered in the order given.
+Status RecordChanges(Tx& tx, std::string_view kind, std::string_view type, const std::vector<Change>& changes,
+                     ChangeOrigin origin = ChangeOrigin::kApi);
+// The changes that carry `instances` as they are now.
+std::vector<Change> InstanceChanges(const std::vector<Instance>& instances);
 
 // Changes after `after_seq`, oldest first, at most `limit`.
 StatusOr<std::vector<ChangeEvent>> ListChanges(Tx& tx, const TenantId& tenant, std::int64_t after_seq, int limit);

@@ -236,8 +236,7 @@ StatusOr<std::vector<Instance>> Place(Tx& tx, const std::vector<Placement>& ps) 
                       TextArray(Column(ps, [](const Placement& p) { return p.node; })),
                       TextArray(Column(ps, [](const Placement& p) { return p.zone; })), TextArray(conditions));
   std::vector<Instance> placed = Instances(r);
-  for (const auto& i : placed) RETURN_IF_ERROR(RecordChange(tx, i.tenant_id, "instance", i.id.str(), "MODIFIED",
-                                                            i.resource_version, ToJson(i), ChangeOrigin::kController));
+  RETURN_IF_ERROR(RecordChanges(tx, "instance", "MODIFIED", InstanceChanges(placed), ChangeOrigin::kController));
   return placed;
 }
 
@@ -254,8 +253,7 @@ StatusOr<std::vector<Instance>> MarkUnschedulable(Tx& tx, const std::vector<Unpl
   const auto r = Exec(tx, S("fleet.unschedulable", "unschedulable"), TextArray(tenants), TextArray(ids),
                       TextArray(versions), TextArray(conditions), TextArray(hints));
   std::vector<Instance> marked = Instances(r);
-  for (const auto& i : marked) RETURN_IF_ERROR(RecordChange(tx, i.tenant_id, "instance", i.id.str(), "MODIFIED",
-                                                            i.resource_version, ToJson(i), ChangeOrigin::kController));
+  RETURN_IF_ERROR(RecordChanges(tx, "instance", "MODIFIED", InstanceChanges(marked), ChangeOrigin::kController));
   return marked;
 }
 

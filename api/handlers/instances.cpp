@@ -185,7 +185,7 @@ StatusOr<std::vector<Instance>> Launch(RequestContext& ctx, const Services& serv
   admitted.message = "admitted: " + type.id + (req.spec.zone ? " in " + *req.spec.zone : " in any zone") +
                      (placeable ? "" : " (waiting for capacity)");
   ASSIGN_OR_RETURN(auto created, storage::InsertInstances(tx, i, names, type, admitted));
-  for (const auto& c : created) RETURN_IF_ERROR(Record(tx, c, "ADDED"));
+  RETURN_IF_ERROR(storage::RecordChanges(tx, "instance", "ADDED", storage::InstanceChanges(created)));
   return created;
 }
 

@@ -153,6 +153,52 @@ TEST_CASE("a change or audit record without its head fails the transaction", "[p
   CHECK(s.message().find("no audit chain") != std::string::npos);
 }
 
+TEST_CASE("changes recorded together are numbered per tenant in the order given", "[pg][database][changes]") {
+  auto tdb = test::TestDatabase::Create();
+  auto db = Database::Create(tdb->Config(), nullptr).value();
+  const TenantId a = TenantId::Generate(), b = TenantId::Generate();
+  REQUIRE(db->Transact({.platform = true}, [&](Tx& tx) {
+              RETURN_IF_ERROR(storage::InitChangeHead(tx, a));
+              RETURN_IF_ERROR(storage::InitChangeHead(tx, b));
+              return storage::RecordChange(tx, a, "instance", "inst_first", "ADDED", 1, boost::json::object{{"id", "inst_first"}});
+            }).ok());
+  const auto change = [](const TenantId& t, const char* id) {
+    return storage::Change{t, id, 2, boost::json::object{{"id", id}}};
+  };
+  REQUIRE(db->Transact({.platform = true}, [&](Tx& tx) {
+              return storage::RecordChanges(tx, "instance", "MODIFIED",
+                                            {change(a, "inst_a1"), change(b, "inst_b1"), change(a, "inst_a2"),
+                                             change(b, "inst_b2"), change(a, "inst_a3")});
+            }).ok());
+  const auto listed = [&](const TenantId& t) {
+    std::vector<std::string> out;
+    REQUIRE(db->Transact({.tenant = t}, [&](Tx& tx) -> Status {
+                ASSIGN_OR_RETURN(auto events, storage::ListChanges(tx, t, 0, 100));
+                for (const auto& e : events) {
+                  out.push_back(std::to_string(e.seq) + " " + e.resource_id + " " + e.type + " " +
+                                std::string(e.object.at("id").as_string()));
+                }
+                return Status::Ok();
+              }).ok());
+    return out;
+  };
+  CHECK(listed(a) == std::vector<std::string>{"1 inst_first ADDED inst_first", "2 inst_a1 MODIFIED inst_a1", "3 inst_a2 MODIFIED inst_a2",
+                                              "4 inst_a3 MODIFIED inst_a3"});
+  CHECK(listed(b) == std::vector<std::string>{"1 inst_b1 MODIFIED inst_b1", "2 inst_b2 MODIFIED inst_b2"});
+  // Each head moved by its tenant's count: the next single change follows on.
+  REQUIRE(db->Transact({.platform = true}, [&](Tx& tx) {
+              return storage::RecordChange(tx, b, "instance", "inst_b3", "DELETED", 3, boost::json::object{{"id", "inst_b3"}});
+            }).ok());
+  CHECK(listed(b).back() == "3 inst_b3 DELETED inst_b3");
+  // A tenant without a change feed among them fails the whole transaction; nothing is written.
+  const Status s = db->Transact({.platform = true}, [&](Tx& tx) {
+    return storage::RecordChanges(tx, "instance", "MODIFIED", {change(a, "inst_a4"), change(TenantId::Generate(), "inst_x")});
+  });
+  CHECK(s.code() == StatusCode::kInternal);
+  CHECK(s.message().find("has no change feed") != std::string::npos);
+  CHECK(listed(a).size() == 4);
+}
+
 TEST_CASE("serialization failures are retried until the transaction commits", "[pg][database]") {
   auto tdb = test::TestDatabase::Create();
   tdb->OwnerQuery("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0); GRANT SELECT, UPDATE ON counter TO gaon_app");
