@@ -149,9 +149,9 @@ Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, in
   return {{"instances", 1}, {"gpus", gpus}, {"gpus." + gpu_type, gpus}, {"vcpus", vcpus}, {"memory_gib", memory_gib}};
 }
 
-StatusOr<std::vector<Instance>> InsertInstances(Tx& tx, const Instance& i,
-                                                const std::vector<std::pair<InstanceId, std::string>>& names,
-                                                const InstanceType& type, const InstanceEvent& first) {
+Pending<StatusOr<std::vector<Instance>>> QueueInsertInstances(Tx& tx, const Instance& i,
+                                                              const std::vector<std::pair<InstanceId, std::string>>& names,
+                                                              const InstanceType& type, const InstanceEvent& first) {
   boost::json::object extra;
   if (i.status.placement) extra["placement"] = ToJson(*i.status.placement);
   std::vector<std::string> ids, texts;
@@ -159,23 +159,25 @@ StatusOr<std::vector<Instance>> InsertInstances(Tx& tx, const Instance& i,
     ids.push_back(id.str());
     texts.push_back(name);
   }
-  const auto r = Exec(tx, S("instances.insert", "insert"), i.tenant_id.str(), TextArray(ids), TextArray(texts),
-                      i.spec.instance_type, i.spec.image, i.spec.zone, TextArray(i.spec.ssh_key_ids), i.spec.user_data,
-                      LabelsJson(i.labels), type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib, i.status.phase,
-                      ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type, first.reason,
-                      first.message);
-  std::map<std::string, Instance> made;
-  for (const auto& row : r) {
-    Instance inst = InstanceRow(row);
-    made.emplace(inst.id.str(), std::move(inst));
-  }
-  std::vector<Instance> out;
-  for (const auto& [id, name] : names) {
-    auto it = made.find(id.str());
-    if (it == made.end()) return NameTaken(name);
-    out.push_back(std::move(it->second));
-  }
-  return out;
+  auto d = ExecDeferred(tx, S("instances.insert", "insert"), i.tenant_id.str(), TextArray(ids), TextArray(texts),
+                        i.spec.instance_type, i.spec.image, i.spec.zone, TextArray(i.spec.ssh_key_ids), i.spec.user_data,
+                        LabelsJson(i.labels), type.gpu_type, type.gpu_count, type.vcpus, type.memory_gib,
+                        i.status.phase, ToJsonText(i.status.conditions), boost::json::serialize(extra), first.type,
+                        first.reason, first.message);
+  return Pending<StatusOr<std::vector<Instance>>>([d, names]() mutable -> StatusOr<std::vector<Instance>> {
+    std::map<std::string, Instance> made;
+    for (const auto& row : d.Rows()) {
+      Instance inst = InstanceRow(row);
+      made.emplace(inst.id.str(), std::move(inst));
+    }
+    std::vector<Instance> out;
+    for (const auto& [id, name] : names) {
+      auto it = made.find(id.str());
+      if (it == made.end()) return NameTaken(name);
+      out.push_back(std::move(it->second));
+    }
+    return out;
+  });
 }
 
 StatusOr<Instance> GetInstance(Tx& tx, const TenantId& tenant, const InstanceId& id, bool include_deleted) {

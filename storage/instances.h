@@ -18,13 +18,14 @@ namespace gaon::storage {
 Footprint InstanceFootprint(const InstanceType& type);
 Footprint InstanceFootprint(const std::string& gpu_type, int gpus, int vcpus, int memory_gib);
 
-// Inserts admitted instances alike but for their ids and names — `instance` with each
-// (id, name) of `names` — and the first event of each, in one statement. Returns them in the
-// order of `names`; AlreadyExists("name_taken"), naming the first, when a live instance of the
-// tenant has one of the names (the caller's transaction must then roll back: the others are in).
-StatusOr<std::vector<Instance>> InsertInstances(Tx& tx, const Instance& instance,
-                                                const std::vector<std::pair<InstanceId, std::string>>& names,
-                                                const InstanceType& type, const InstanceEvent& first);
+// Queues the insert of admitted instances alike but for their ids and names — `instance` with
+// each (id, name) of `names` — and of the first event of each, in one statement (it goes with
+// the next statement that needs an answer). Get() returns them in the order of `names`, or
+// AlreadyExists("name_taken") naming the first that a live instance of the tenant has (the
+// caller's transaction must then roll back: the others are in).
+Pending<StatusOr<std::vector<Instance>>> QueueInsertInstances(Tx& tx, const Instance& instance,
+                                                              const std::vector<std::pair<InstanceId, std::string>>& names,
+                                                              const InstanceType& type, const InstanceEvent& first);
 // NotFound unless the tenant has it (tombstones included only when asked). A waiting instance
 // comes with its place in its GPU type's queue (status.queue_position, 1 = next) as of the
 // scheduler's last ranking, which its Scheduled condition states; none before its first

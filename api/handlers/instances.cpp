@@ -145,17 +145,6 @@ StatusOr<std::vector<Instance>> Launch(RequestContext& ctx, const Services& serv
                             "residency_violation");
   }
 
-  // Two statements whose answers do not depend on each other, in one round trip and
-  // checked in this order: a prepaid tenant launches only while its credit covers the month
-  // so far; exact admission (adds the footprint to the tenant's usage, whose rows stay
-  // locked until this transaction ends).
-  storage::Footprint footprint = storage::InstanceFootprint(type);
-  for (auto& [dimension, amount] : footprint) amount *= static_cast<std::int64_t>(names.size());
-  auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
-  auto admission = storage::QueueAdmit(tx, *ctx.tenant, footprint);
-  RETURN_IF_ERROR(prepaid.Get());
-  RETURN_IF_ERROR(admission.Get());
-
   // Capacity is not quota: an instance that fits the quota is admitted even when no zone can
   // place it now; it waits, and says where something could be placed instead (from the
   // free-capacity snapshot, at most a second old: see CatalogCache).
@@ -184,7 +173,19 @@ StatusOr<std::vector<Instance>> Launch(RequestContext& ctx, const Services& serv
   admitted.reason = "Admitted";
   admitted.message = "admitted: " + type.id + (req.spec.zone ? " in " + *req.spec.zone : " in any zone") +
                      (placeable ? "" : " (waiting for capacity)");
-  ASSIGN_OR_RETURN(auto created, storage::InsertInstances(tx, i, names, type, admitted));
+
+  // Three statements in one round trip, their answers checked in this order: a prepaid tenant
+  // launches only while its credit covers the month so far; exact admission (adds the
+  // footprint to the tenant's usage, whose rows stay locked until this transaction ends); the
+  // rows. A refusal rolls the transaction back, the rows with it.
+  storage::Footprint footprint = storage::InstanceFootprint(type);
+  for (auto& [dimension, amount] : footprint) amount *= static_cast<std::int64_t>(names.size());
+  auto prepaid = storage::QueueCheckPrepaid(tx, *ctx.tenant);
+  auto admission = storage::QueueAdmit(tx, *ctx.tenant, footprint);
+  auto inserted = storage::QueueInsertInstances(tx, i, names, type, admitted);
+  RETURN_IF_ERROR(prepaid.Get());
+  RETURN_IF_ERROR(admission.Get());
+  ASSIGN_OR_RETURN(auto created, inserted.Get());
   RETURN_IF_ERROR(storage::RecordChanges(tx, "instance", "ADDED", storage::InstanceChanges(created)));
   return created;
 }
