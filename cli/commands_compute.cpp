@@ -369,6 +369,7 @@ void AddInstances(CLI::App& app, Context& ctx) {
     double timeout = 600;
     int count = 0;
     std::int64_t start_index = 1;
+    bool bulk = false;  // --count given
   };
   auto c = std::make_shared<Create>();
   // The bulk request for --count: the instance built from the flags, its name as the pattern.
@@ -383,8 +384,9 @@ void AddInstances(CLI::App& app, Context& ctx) {
                      "A name, unique among the tenant's live instances; with --count, a pattern whose run of '#' "
                      "becomes each index (worker-###)")
       ->required();
-  create->add_option("--count", c->count, "Launch this many alike instances (1-1000), all admitted or none");
-  create->add_option("--start-index", c->start_index, "With --count: the first index")->capture_default_str();
+  CLI::Option* count = create->add_option("--count", c->count,
+                                          "Launch this many alike instances (1-1000), all admitted or none");
+  create->add_option("--start-index", c->start_index, "With --count: the first index")->capture_default_str()->needs(count);
   create->add_option("--type", c->type, "Instance type (gaonctl instance-types list)")->required();
   create->add_option("--image", c->image, "Image (gaonctl images list)")->required();
   create->add_option("--zone", c->zone, "A zone of the region (default: any with capacity)");
@@ -394,7 +396,8 @@ void AddInstances(CLI::App& app, Context& ctx) {
   create->add_flag("--wait", c->wait, "Wait until it is Running");
   create->add_option("--wait-timeout", c->timeout, "Seconds --wait waits at most")->capture_default_str();
   AddDryRunFlag(create, c->dry_run, "Check the type and image against the catalog, show the request, send nothing");
-  create->callback([&ctx, c] {
+  create->callback([&ctx, c, count] {
+    c->bulk = count->count() > 0;
     Instance i;
     i.name = c->name;
     i.labels = ParseLabels(c->labels);
@@ -417,14 +420,14 @@ void AddInstances(CLI::App& app, Context& ctx) {
                    " left");
         }
       }
-      json::value body = c->count > 0 ? RequestJson(Bulk(*c, i)) : RequestJson(i);
+      json::value body = c->bulk ? RequestJson(Bulk(*c, i)) : RequestJson(i);
       if (!i.spec.user_data.empty()) body.as_object()["spec"].as_object()["user_data"] = "(" +
           std::to_string(i.spec.user_data.size()) + " bytes)";
-      ctx.DryRun(true, "POST", "/v1/tenants/" + tid.str() + (c->count > 0 ? "/instances:bulkCreate" : "/instances"),
+      ctx.DryRun(true, "POST", "/v1/tenants/" + tid.str() + (c->bulk ? "/instances:bulkCreate" : "/instances"),
                  body);
       return;
     }
-    if (c->count == 0) {
+    if (!c->bulk) {
       MaybeWait(ctx, tid, Must(ctx.client().CreateInstance(tid, i)), c->wait, c->timeout, phases::kRunning);
       return;
     }

@@ -426,6 +426,10 @@ TEST_CASE("gaonctl launches alike instances with --count, all or none", "[cli][e
                   "ubuntu-24.04-cuda-12.8"});
   EXPECT_EXIT(bad, 1);
   CHECK(bad.err.find("name_pattern") != std::string::npos);
+  auto none = ctl({"instances", "create", "zero-#", "--count", "0", "--type", "gpu.h100.1x", "--image",
+                   "ubuntu-24.04-cuda-12.8"});
+  EXPECT_EXIT(none, 1);  // asked for a bulk of nothing: refused, not taken for a single create
+  CHECK(none.err.find("count") != std::string::npos);
   CHECK(LiveInstancesOf(*c, t) == 2);
 }
 
