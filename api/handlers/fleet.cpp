@@ -68,11 +68,8 @@ Handler DrainNode() {
     DrainResult out;
     ASSIGN_OR_RETURN(out.node, storage::StartDrain(ctx.Tx(), NodeParam(ctx), req.policy));
     ASSIGN_OR_RETURN(auto instances, storage::DrainInstances(ctx.Tx(), out.node.id, req.policy));
-    for (const auto& i : instances) {
-      RETURN_IF_ERROR(storage::RecordChange(ctx.Tx(), i.tenant_id, "instance", i.id.str(), "MODIFIED",
-                                            i.resource_version, ToJson(i)));
-      out.instances.push_back(i.id.str());
-    }
+    RETURN_IF_ERROR(storage::RecordChanges(ctx.Tx(), "instance", "MODIFIED", storage::InstanceChanges(instances)));
+    for (const auto& i : instances) out.instances.push_back(i.id.str());
     ctx.audit = {"node", out.node.id,
                  boost::json::object{{"drain", req.policy}, {"instances", static_cast<std::int64_t>(instances.size())}},
                  std::nullopt};
