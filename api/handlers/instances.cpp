@@ -212,15 +212,17 @@ StatusOr<std::vector<std::string>> BulkNames(const BulkInstanceRequest& req) {
             "must hold one run of 1 to 6 '#', which each name replaces with its index (e.g. worker-###)");
   v.Require(req.start_index >= 0, "start_index", "out_of_range", "must be 0 or more");
   RETURN_IF_ERROR(v.status());
-  const std::int64_t last = req.start_index + req.count - 1;
-  std::int64_t room = 1;
+  std::int64_t room = 1;  // indexes the run can write: 0 … room - 1
   for (std::size_t k = 0; k < width; ++k) room *= 10;
-  if (last >= room) {
+  // Compared without adding to start_index, which may be as large as a client likes.
+  if (req.start_index > room - req.count) {
     Validator w;
     w.Require(false, "name_pattern", "too_short",
-              "has " + std::to_string(width) + " '#', too few for index " + std::to_string(last));
+              "has " + std::to_string(width) + " '#', too few for indexes from " + std::to_string(req.start_index) +
+                  " to " + std::to_string(req.start_index) + " + " + std::to_string(req.count - 1));
     return w.status();
   }
+  const std::int64_t last = req.start_index + req.count - 1;
   std::vector<std::string> names;
   for (std::int64_t n = req.start_index; n <= last; ++n) {
     std::string digits = std::to_string(n);

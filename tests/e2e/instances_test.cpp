@@ -423,6 +423,15 @@ TEST_CASE("a bulk create makes its instances together or none, within the quota"
   CHECK(LiveCount(*c, t) == "11");
   CHECK(used("gpus") == c->db().OwnerQuery("SET gaon.platform = 'on'; SELECT sum(gpu_count) FROM instances WHERE tenant_id = '" +
                                            t + "' AND deleted_at IS NULL"));
+  // A client retrying a bulk create with its Idempotency-Key gets the first answer again, not a
+  // name clash with what the first attempt made.
+  auto first = c->Call("POST", bulk, key, body(1, "retry-#"), {{"Idempotency-Key", "bulk-retry-1"}});
+  REQUIRE(first.status == 202);
+  auto retried = c->Call("POST", bulk, key, body(1, "retry-#"), {{"Idempotency-Key", "bulk-retry-1"}});
+  CHECK(retried.status == 202);
+  CHECK(retried.Header("Idempotent-Replayed") == "true");
+  CHECK(S(J(retried).at("items").at(0).at("id")) == S(J(first).at("items").at(0).at("id")));
+  CHECK(LiveCount(*c, t) == "12");
 }
 
 TEST_CASE("a bad bulk create is refused with its field and writes nothing", "[e2e][instances][bulk]") {
@@ -442,6 +451,9 @@ TEST_CASE("a bad bulk create is refused with its field and writes nothing", "[e2
       {R"({"count":11,"name_pattern":"w-#",)" + spec + "}", "name_pattern", "too_short"},
       {R"({"count":2,"name_pattern":"W_#",)" + spec + "}", "name_pattern", "invalid"},
       {R"({"count":2,"name_pattern":"w-#","start_index":-1,)" + spec + "}", "start_index", "out_of_range"},
+      // An index past the end of int64 once the count is added: refused, not wrapped around.
+      {R"({"count":2,"name_pattern":"w-######","start_index":9223372036854775807,)" + spec + "}", "name_pattern",
+       "too_short"},
       {R"({"count":2,"name_pattern":"w-#","spec":{"instance_type":"gpu.tpu.1x","image":"ubuntu-24.04-cuda-12.8"}})",
        "spec.instance_type", "unknown"},
       {R"({"name_pattern":"w-#",)" + spec + "}", "count", "required"},
