@@ -5,15 +5,16 @@
 namespace gaon::storage {
 namespace {
 
-// Renewing keeps the token and touches only expires_at and renewed_at: an UPDATE that takes
-// FOR NO KEY UPDATE, which the fences of writes in flight (FOR KEY SHARE) do not hold up.
+// Renewing keeps the token and touches only expires_at and renewed_at; the fences of writes in
+// flight (a shared advisory lock on the lease, migration 0018) do not hold it up.
 constexpr Sql kRenew{"leases.renew",
                      "UPDATE leases SET renewed_at = clock_timestamp(), "
                      "expires_at = clock_timestamp() + $3 * interval '1 millisecond' "
                      "WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp() RETURNING token"};
-// Anything else first locks the whole row, waiting for every fenced write in flight: a
-// takeover must not begin a new term while the old holder's last writes may still commit.
-constexpr Sql kLockForTakeover{"leases.lock", "SELECT 1 FROM leases WHERE name = $1 FOR UPDATE"};
+// Anything else first takes the lease's advisory lock exclusively, waiting for every fenced
+// write in flight: a takeover must not begin a new term while the old holder's last writes may
+// still commit. Two would-be holders also serialise on it.
+constexpr Sql kLockForTakeover{"leases.lock", "SELECT pg_advisory_xact_lock(gaon_lease_key($1))"};
 // Taking a lease someone else held (or our own, once expired, since someone may have held it
 // in between) moves the token on.
 constexpr Sql kAcquire{

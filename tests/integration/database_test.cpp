@@ -199,6 +199,19 @@ TEST_CASE("changes recorded together are numbered per tenant in the order given"
   CHECK(listed(a).size() == 4);
 }
 
+TEST_CASE("tenants and catalog entries are never deleted, not even by the schema owner", "[pg][database]") {
+  // Instances and usage records refer to them without foreign keys (migration 0018): this
+  // rule is what keeps those references whole.
+  auto tdb = test::TestDatabase::Create();
+  for (const std::string table : {"tenants", "instance_types", "images", "zones"}) {
+    INFO(table);
+    CHECK_THROWS_WITH(tdb->OwnerQuery("DELETE FROM " + table), Catch::Contains("never deleted"));
+    CHECK_THROWS_WITH(tdb->OwnerQuery("TRUNCATE " + table + " CASCADE"), Catch::Contains("never deleted"));
+  }
+  // Retiring by status stays possible.
+  CHECK_NOTHROW(tdb->OwnerQuery("UPDATE zones SET status = status"));
+}
+
 TEST_CASE("serialization failures are retried until the transaction commits", "[pg][database]") {
   auto tdb = test::TestDatabase::Create();
   tdb->OwnerQuery("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0); GRANT SELECT, UPDATE ON counter TO gaon_app");

@@ -59,7 +59,7 @@ TEST_CASE("the holder renews past fenced writes in flight, and a takeover waits 
   const auto a = storage::AcquireOrRenewLease(*db, "controllers", "a", 10s).value();
   REQUIRE(a.has_value());
 
-  // A fenced write of a's that holds its fence (and so its lock on the lease row) for a while.
+  // A fenced write of a's that holds its fence (a shared lock on the lease) for a while.
   // Its outcome is checked on this thread, after the join: Catch's assertions are not
   // thread-safe.
   std::atomic<bool> fenced{false}, finished{false};
