@@ -42,7 +42,9 @@ CREATE TRIGGER zones_never_deleted BEFORE DELETE OR TRUNCATE ON zones FOR EACH S
 -- same key (leases.lock in storage/leases.cpp) still waits for every fenced write in flight;
 -- fences asked for after the takeover queue behind it and then find the new token. The token
 -- is read after the lock is granted, in a statement of its own, so it sees a takeover that
--- committed while this transaction waited.
+-- committed while this transaction waited — under READ COMMITTED, which every controller
+-- transaction uses. A REPEATABLE READ transaction would read it in the snapshot it took before
+-- waiting, so the fence refuses to run in one.
 CREATE FUNCTION gaon_lease_key(p_name text) RETURNS bigint
   LANGUAGE sql IMMUTABLE
   AS $$ SELECT hashtextextended('gaon.lease:' || p_name, 0) $$;
@@ -51,6 +53,9 @@ CREATE OR REPLACE FUNCTION gaon_fence(p_name text, p_token bigint) RETURNS void
   LANGUAGE plpgsql
   AS $$
 BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'gaon_fence needs a READ COMMITTED transaction';
+  END IF;
   PERFORM pg_advisory_xact_lock_shared(gaon_lease_key(p_name));
   PERFORM 1 FROM leases WHERE name = p_name AND token = p_token AND expires_at > clock_timestamp();
   IF NOT FOUND THEN

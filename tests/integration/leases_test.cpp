@@ -47,6 +47,18 @@ TEST_CASE("a lease has one holder, an expired one is taken with a new token and 
   CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT string_agg(node_id, ',' ORDER BY node_id) FROM sim_nodes") ==
         "written-by-a,written-by-b");
 
+  // The fence reads the token after its lock is granted; a REPEATABLE READ transaction would
+  // read it in a snapshot from before the wait, so the fence refuses to run in one.
+  const Status repeatable = db->Transact({.platform = true, .isolation = storage::Isolation::kRepeatableRead},
+                                         [&](Tx& tx) {
+                                           storage::CheckFence(tx, {"controllers", *b});
+                                           storage::ExecRaw(tx, "INSERT INTO sim_nodes (node_id) VALUES ('rr')");
+                                           return Status::Ok();
+                                         });
+  CHECK_FALSE(repeatable.ok());
+  CHECK_THAT(repeatable.message(), Catch::Contains("READ COMMITTED"));
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM sim_nodes WHERE node_id = 'rr'") == "0");
+
   // A clean release hands over at once.
   REQUIRE(storage::ReleaseLease(*db, "controllers", "b").ok());
   CHECK(storage::AcquireOrRenewLease(*db, "controllers", "c", 10s).value() == *b + 1);
