@@ -53,14 +53,37 @@ Owner MakeTenant(TestCloud& c, const std::string& name, int gpus = 64) {
   return t;
 }
 
+// The create request alone, without assertions: safe on other threads (Catch's are not).
+HttpResult Post(TestCloud& c, const Owner& t, const std::string& name, const std::string& type = "gpu.h100.1x",
+                const std::string& extra = "") {
+  return c.Call("POST", "/v1/tenants/" + t.id + "/instances", t.key,
+                R"({"name":")" + name + R"(","spec":{"instance_type":")" + type +
+                    R"(","image":"ubuntu-24.04-cuda-12.8")" + extra + "}}");
+}
+
 std::string Create(TestCloud& c, const Owner& t, const std::string& name, const std::string& type = "gpu.h100.1x",
                    const std::string& extra = "") {
-  auto r = c.Call("POST", "/v1/tenants/" + t.id + "/instances", t.key,
-                  R"({"name":")" + name + R"(","spec":{"instance_type":")" + type +
-                      R"(","image":"ubuntu-24.04-cuda-12.8")" + extra + "}}");
+  auto r = Post(c, t, name, type, extra);
   INFO(r.body);
   REQUIRE(r.status == 202);
   return S(r.Json().at("id"));
+}
+
+// Creates `count` instances vm-0 … from `threads` threads at once, and checks every answer on
+// this thread once all are in.
+void CreateConcurrently(TestCloud& c, const Owner& t, int count, int threads) {
+  std::vector<HttpResult> answers(static_cast<std::size_t>(count));
+  std::vector<std::thread> creators;
+  for (int w = 0; w < threads; ++w) {
+    creators.emplace_back([&, w] {
+      for (int n = w; n < count; n += threads) answers[static_cast<std::size_t>(n)] = Post(c, t, "vm-" + std::to_string(n));
+    });
+  }
+  for (auto& th : creators) th.join();
+  for (const auto& r : answers) {
+    INFO(r.body);
+    REQUIRE(r.status == 202);
+  }
 }
 
 boost::json::value Get(TestCloud& c, const Owner& t, const std::string& id) {
@@ -380,14 +403,7 @@ TEST_CASE("instances provisioning when gaond is killed converge to Running exact
                          TestCloud::FleetGroup("kr-central-1b", "h100-80gb-sxm", 20),
                      {{"GAON_SIM_PROVISION_TIME", "1s..3s"}});
   const Owner t = MakeTenant(*c, "crashy", 300);
-  std::vector<std::string> ids(300);
-  std::vector<std::thread> creators;
-  for (int w = 0; w < 6; ++w) {
-    creators.emplace_back([&, w] {
-      for (int n = w; n < 300; n += 6) ids[n] = Create(*c, t, "vm-" + std::to_string(n));
-    });
-  }
-  for (auto& th : creators) th.join();
+  CreateConcurrently(*c, t, 300, 6);
   REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM sim_machines") >= 100; }, 20s));
   CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE phase = 'Running'") < 300);
 
@@ -415,13 +431,7 @@ TEST_CASE("instances provisioning when PostgreSQL crashes converge to Running ex
                      {{"GAON_SIM_PROVISION_TIME", "300ms..2s"}});
   constexpr int kCount = 120;
   const Owner t = MakeTenant(*c, "pg-crash", kCount);
-  std::vector<std::thread> creators;
-  for (int w = 0; w < 4; ++w) {
-    creators.emplace_back([&, w] {
-      for (int n = w; n < kCount; n += 4) Create(*c, t, "vm-" + std::to_string(n));
-    });
-  }
-  for (auto& th : creators) th.join();
+  CreateConcurrently(*c, t, kCount, 4);
   REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM sim_machines") >= 40; }, 20s));
   CHECK(SqlInt(*c, "SELECT count(*) FROM instances WHERE phase = 'Running'") < kCount);
 

@@ -222,17 +222,19 @@ TEST_CASE("WatchChanges streams a tenant's changes in order and stops when asked
   const TenantId t = Tid(tid);
   const Client sdk = SdkClient(c->address(), c->CreateKey(tid, "tenant-admin"));
   std::vector<ChangeEvent> got;
+  Status watched;  // checked after the join: Catch's assertions are not for other threads
   std::thread watcher([&] {
-    Ok(sdk.WatchChanges(
+    watched = sdk.WatchChanges(
         t,
         [&](const ChangeEvent& e) {
           got.push_back(e);
           return e.kind != "instance" || e.object.as_object().at("status").at("phase") != "Running";
         },
-        WatchOptions{.since = 0, .timeout = std::chrono::seconds(30)}));
+        WatchOptions{.since = 0, .timeout = std::chrono::seconds(30)});
   });
   const Instance i = Ok(sdk.CreateInstance(t, InstanceRequest("watched")));
   watcher.join();
+  Ok(watched);
   REQUIRE_FALSE(got.empty());
   CHECK(got.back().resource_id == i.id.str());
   for (std::size_t k = 1; k < got.size(); ++k) CHECK(got[k].seq > got[k - 1].seq);
