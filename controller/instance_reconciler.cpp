@@ -115,6 +115,32 @@ Status InstanceReconciler::Write(const InstanceRecord& rec, StatusWrite w) {
   return Status::Ok();
 }
 
+void InstanceReconciler::HandOver(storage::InstanceRecord rec) {
+  if (rec.user_data.size() > kMaxHandedOverUserData) return;
+  std::string key = Key(rec.instance.tenant_id, rec.instance.id);
+  std::lock_guard lock(mu_);
+  if (handed_over_.size() < kMaxHandedOver) handed_over_.insert_or_assign(std::move(key), std::move(rec));
+}
+
+void InstanceReconciler::Forget(const std::string& key) {
+  std::lock_guard lock(mu_);
+  handed_over_.erase(key);
+}
+
+void InstanceReconciler::ForgetAll() {
+  std::lock_guard lock(mu_);
+  handed_over_.clear();
+}
+
+std::optional<storage::InstanceRecord> InstanceReconciler::TakeHandOver(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = handed_over_.find(key);
+  if (it == handed_over_.end()) return std::nullopt;
+  std::optional<storage::InstanceRecord> rec(std::move(it->second));
+  handed_over_.erase(it);
+  return rec;
+}
+
 StatusOr<ReconcileResult> InstanceReconciler::Reconcile(const std::string& key) {
   const auto slash = key.find('/');
   auto tenant = TenantId::Parse(key.substr(0, slash));
@@ -123,12 +149,14 @@ StatusOr<ReconcileResult> InstanceReconciler::Reconcile(const std::string& key) 
     LogError("malformed instance key", {{"key", key}});
     return Done();
   }
-  std::optional<InstanceRecord> rec;
-  RETURN_IF_ERROR(db_.Transact({.platform = true, .read_only = true, .defer_commit = true, .name = "instances.load"},
-                               [&](storage::Tx& tx) -> Status {
-                                 ASSIGN_OR_RETURN(rec, storage::LoadInstanceRecord(tx, *tenant, *id));
-                                 return Status::Ok();
-                               }));
+  std::optional<InstanceRecord> rec = TakeHandOver(key);
+  if (!rec) {
+    RETURN_IF_ERROR(db_.Transact({.platform = true, .read_only = true, .defer_commit = true, .name = "instances.load"},
+                                 [&](storage::Tx& tx) -> Status {
+                                   ASSIGN_OR_RETURN(rec, storage::LoadInstanceRecord(tx, *tenant, *id));
+                                   return Status::Ok();
+                                 }));
+  }
   if (!rec || rec->instance.deleted_at) return Done();
   const Instance& i = rec->instance;
   const bool never_ran = rec->run_count == 0 && !i.deletion_requested_at && i.spec.desired_state == "running";

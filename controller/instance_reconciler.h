@@ -13,17 +13,17 @@
 // gives one key to two workers).
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "controller/controller.h"
 #include "controller/driver.h"
 #include "storage/database.h"
+#include "storage/instance_status.h"
 #include "storage/leases.h"
-
-namespace gaon::storage {
-struct InstanceRecord;
-struct StatusWrite;
-}
 
 namespace gaon::controller {
 
@@ -40,7 +40,17 @@ class InstanceReconciler final : public Reconciler {
 
   static std::string Key(const TenantId& tenant, const InstanceId& id) { return tenant.str() + "/" + id.str(); }
 
+  // Hand-over: the scheduler passes each instance it placed, as its transaction left it, and
+  // the next reconcile of that key starts from it instead of reading the row again. A record
+  // that went stale meanwhile costs nothing but a retry: the status write is guarded by the
+  // resource_version it carries. Forget drops the record of a key the tenant changed since;
+  // ForgetAll drops every record (a new term: another leader may have moved them).
+  void HandOver(storage::InstanceRecord rec);
+  void Forget(const std::string& key);
+  void ForgetAll();
+
  private:
+  std::optional<storage::InstanceRecord> TakeHandOver(const std::string& key);
   StatusOr<ReconcileResult> Delete(const storage::InstanceRecord& rec, const Machine& m);
   StatusOr<ReconcileResult> Fail(const storage::InstanceRecord& rec, const std::string& reason, const std::string& why);
   StatusOr<ReconcileResult> Run(const storage::InstanceRecord& rec, Machine m);
@@ -53,6 +63,12 @@ class InstanceReconciler final : public Reconciler {
   Driver& driver_;
   std::function<storage::Fence()> fence_;
   std::function<void()> capacity_freed_;
+
+  // Bounded: records beyond it (or with a large user data) are read again when reconciled.
+  static constexpr std::size_t kMaxHandedOver = 10'000;
+  static constexpr std::size_t kMaxHandedOverUserData = 4'096;
+  std::mutex mu_;
+  std::unordered_map<std::string, storage::InstanceRecord> handed_over_;
 };
 
 }  // namespace gaon::controller

@@ -32,7 +32,12 @@ Manager::Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& drive
       endpoints_(db, driver, config, [this] { return CurrentFence(); }, [this] { scheduler_.Kick(); }),
       endpoint_controller_(endpoints_, config.workers, config.resync_interval, config.retry_max_delay,
                            controller_metrics_),
-      scheduler_(db, config.schedule_batch, [this](const std::string& key) { instance_controller_.Enqueue(key); },
+      scheduler_(db, config.schedule_batch,
+                 [this](storage::InstanceRecord rec) {
+                   const std::string key = InstanceReconciler::Key(rec.instance.tenant_id, rec.instance.id);
+                   instances_.HandOver(std::move(rec));
+                   instance_controller_.Enqueue(key);
+                 },
                  [this](const std::string& key) { endpoint_controller_.Enqueue(key); }),
       fleet_(db, driver, std::min<std::chrono::milliseconds>(config.node_timeout / 3, std::chrono::seconds(3)),
              config.node_timeout, [this](const std::string& key) { instance_controller_.Enqueue(key); },
@@ -40,7 +45,17 @@ Manager::Manager(storage::Database& db, storage::ChangeFeed& feed, Driver& drive
       billing_(db, config.billing_interval, billing_grace) {
   feed.Subscribe([this](const storage::ChangeNotice& n) {
     if (!leading() || n.from_controller) return;
-    if (n.kind == "instance") instance_controller_.Enqueue(n.tenant + "/" + n.resource_id);
+    if (n.kind == "instance") {
+      const std::string key = n.tenant + "/" + n.resource_id;
+      instances_.Forget(key);  // the tenant changed it: what the scheduler handed over is stale
+      // A new instance waits for its placement, which enqueues it; a reconcile before would
+      // only find that (the resync leaves these out for the same reason).
+      if (n.queued) {
+        scheduler_.Kick();
+      } else {
+        instance_controller_.Enqueue(key);
+      }
+    }
     if (n.kind == "endpoint") endpoint_controller_.Enqueue(n.tenant + "/" + n.resource_id);
   });
   feed.OnConnection([this](bool up) {
@@ -72,6 +87,7 @@ void Manager::Stop() {
 void Manager::Lead(std::int64_t token) {
   token_ = token;
   leader_gauge_->Set(1);
+  instances_.ForgetAll();  // records handed over in an earlier term may have been moved since
   LogInfo("controllers leading", {{"holder", holder_}, {"token", token}});
   fleet_.Start(CurrentFence());
   scheduler_.Start(CurrentFence());

@@ -1,5 +1,6 @@
 #include "controller/placement.h"
 
+#include <string_view>
 #include <tuple>
 
 namespace gaon::controller {
@@ -15,14 +16,15 @@ bool Fits(const Demand& d, const storage::FreeNode& n) {
 
 const storage::FreeNode* PlaceOne(const Demand& d, std::vector<storage::FreeNode>& nodes, Spread& spread) {
   storage::FreeNode* best = nullptr;
-  std::tuple<int, int, int, std::string> best_score;
+  std::tuple<int, int, int, std::string_view> best_score;
   for (auto& n : nodes) {
     if (!Fits(d, n)) continue;
     const auto it = spread.find({n.id, d.group});
     const int same = it == spread.end() ? 0 : it->second;
     const int empty = n.free_gpus == n.gpus ? 1 : 0;
-    const auto score = d.spread_first ? std::make_tuple(same, empty, n.free_gpus - d.gpus, n.id)
-                                      : std::make_tuple(empty, same, n.free_gpus - d.gpus, n.id);
+    const std::string_view id = n.id;  // no copy per node and instance
+    const auto score = d.spread_first ? std::make_tuple(same, empty, n.free_gpus - d.gpus, id)
+                                      : std::make_tuple(empty, same, n.free_gpus - d.gpus, id);
     if (!best || score < best_score) {
       best = &n;
       best_score = score;

@@ -64,9 +64,19 @@ storage::Unplaceable Explain(const storage::QueuedInstance& q, const std::vector
   return u;
 }
 
+// Locks the nodes a plan made on `before` uses (`after` is what it leaves) and checks they
+// still take it (storage::NodesWithRoom). Aborted("conflict") when one does not: the pass
+// rolls back and runs again at once.
+Status LockPlanned(storage::Tx& tx, const std::vector<storage::FreeNode>& before,
+                   const std::vector<storage::FreeNode>& after) {
+  ASSIGN_OR_RETURN(bool still, storage::LockNodesFor(tx, storage::NeedsOf(before, after)));
+  if (!still) return Aborted("a node changed while the pass was planning", "conflict");
+  return Status::Ok();
+}
+
 }  // namespace
 
-Scheduler::Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed,
+Scheduler::Scheduler(storage::Database& db, int batch, std::function<void(storage::InstanceRecord)> on_placed,
                      std::function<void(const std::string&)> on_replicas_placed)
     : db_(db), batch_(batch), on_placed_(std::move(on_placed)), on_replicas_placed_(std::move(on_replicas_placed)) {}
 
@@ -96,13 +106,21 @@ void Scheduler::Kick() {
 }
 
 void Scheduler::Loop(storage::Fence fence) {
+  // Passes in a row that found a node changed under their plan and ran again at once; more
+  // than a few means something keeps changing, and the idle wait paces them.
+  constexpr int kMaxReplans = 3;
+  int replans = 0;
   std::unique_lock lock(mu_);
   while (!stop_) {
     kicked_ = false;
     lock.unlock();
     auto placed = RunPass(fence);
-    if (!placed.ok()) LogWarn("scheduling pass failed", {{"error", placed.status().ToString()}});
+    // A node changed under the plan: plan again on what it is now.
+    const bool again = !placed.ok() && placed.status().reason() == "conflict" && ++replans <= kMaxReplans;
+    if (placed.ok()) replans = 0;
+    if (!placed.ok() && !again) LogWarn("scheduling pass failed", {{"error", placed.status().ToString()}});
     lock.lock();
+    if (again) continue;
     // A full batch means more may be waiting: go again at once.
     if (placed.ok() && *placed >= batch_) continue;
     // A ranking put off by its rest is made as soon as the rest is over, not an idle pass later.
@@ -157,8 +175,9 @@ StatusOr<int> Scheduler::PlaceReplicas(const storage::Fence& fence) {
       gpu_types.insert(q.gpu_type);
       endpoints_waiting.insert(q.endpoint.str());
     }
-    ASSIGN_OR_RETURN(auto nodes, storage::LockNodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
+    ASSIGN_OR_RETURN(auto nodes, storage::NodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
     ASSIGN_OR_RETURN(auto spread, storage::ReplicaSpread(tx, {endpoints_waiting.begin(), endpoints_waiting.end()}));
+    const std::vector<storage::FreeNode> before = nodes;
     std::vector<storage::ReplicaPlacement> placements;
     std::vector<std::pair<storage::ReplicaRecord, std::string>> unplaced;
     for (const auto& q : queue) {
@@ -171,6 +190,7 @@ StatusOr<int> Scheduler::PlaceReplicas(const storage::Fence& fence) {
                                      std::to_string(q.gpus) + " free GPUs now");
       }
     }
+    RETURN_IF_ERROR(LockPlanned(tx, before, nodes));
     ASSIGN_OR_RETURN(endpoints, storage::PlaceReplicas(tx, placements));
     placed = static_cast<int>(placements.size());
     return storage::NoteUnplacedReplicas(tx, unplaced);
@@ -182,7 +202,7 @@ StatusOr<int> Scheduler::PlaceReplicas(const storage::Fence& fence) {
 }
 
 StatusOr<int> Scheduler::PlaceInstances(const storage::Fence& fence) {
-  std::vector<Instance> placed;
+  std::vector<storage::InstanceRecord> placed;
   RETURN_IF_ERROR(db_.Transact({.platform = true, .name = "scheduler.pass"}, [&](storage::Tx& tx) -> Status {
     placed.clear();
     left_waiting_ = false;
@@ -194,9 +214,11 @@ StatusOr<int> Scheduler::PlaceInstances(const storage::Fence& fence) {
       gpu_types.insert(q.gpu_type);
       tenants.insert(q.tenant.str());
     }
-    ASSIGN_OR_RETURN(auto nodes, storage::LockNodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
-    ASSIGN_OR_RETURN(auto spread, storage::TenantSpread(tx, {tenants.begin(), tenants.end()}));
+    ASSIGN_OR_RETURN(auto nodes, storage::NodesWithRoom(tx, {gpu_types.begin(), gpu_types.end()}));
+    ASSIGN_OR_RETURN(auto spread, storage::TenantSpread(tx, {tenants.begin(), tenants.end()}, nodes));
+    const std::vector<storage::FreeNode> before = nodes;
     PlacementPlan plan = PlanPlacements(queue, nodes, std::move(spread));
+    RETURN_IF_ERROR(LockPlanned(tx, before, nodes));
     ASSIGN_OR_RETURN(placed, storage::Place(tx, plan.placed));
     left_waiting_ = !plan.unplaced.empty();
     if (plan.unplaced.empty()) return Status::Ok();
@@ -208,8 +230,9 @@ StatusOr<int> Scheduler::PlaceInstances(const storage::Fence& fence) {
     }
     return storage::MarkUnschedulable(tx, notes).status();
   }));
-  for (const auto& i : placed) on_placed_(i.tenant_id.str() + "/" + i.id.str());
-  return static_cast<int>(placed.size());
+  const int count = static_cast<int>(placed.size());
+  for (auto& rec : placed) on_placed_(std::move(rec));
+  return count;
 }
 
 }  // namespace gaon::controller

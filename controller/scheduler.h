@@ -24,15 +24,16 @@
 
 #include "core/config.h"
 #include "storage/database.h"
+#include "storage/instance_status.h"
 #include "storage/leases.h"
 
 namespace gaon::controller {
 
 class Scheduler {
  public:
-  // `on_placed` gets the key ("<tenant>/<instance>") of every instance placed, after commit;
+  // `on_placed` gets every instance placed, as the placing transaction left it, after commit;
   // `on_replicas_placed` the key ("<tenant>/<endpoint>") of every endpoint whose replicas were.
-  Scheduler(storage::Database& db, int batch, std::function<void(const std::string&)> on_placed,
+  Scheduler(storage::Database& db, int batch, std::function<void(storage::InstanceRecord)> on_placed,
             std::function<void(const std::string&)> on_replicas_placed = {});
   ~Scheduler();
   void Start(storage::Fence fence);
@@ -54,7 +55,8 @@ class Scheduler {
 
   storage::Database& db_;
   const int batch_;
-  std::function<void(const std::string&)> on_placed_, on_replicas_placed_;
+  std::function<void(storage::InstanceRecord)> on_placed_;
+  std::function<void(const std::string&)> on_replicas_placed_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool kicked_ = false;

@@ -108,7 +108,9 @@ void ChangeFeed::Run() {
         ChangeNotice n;
         std::string origin;
         if (in >> n.tenant >> n.kind >> n.resource_id) {
-          n.from_controller = (in >> origin) && origin == "c";
+          in >> origin;
+          n.from_controller = origin == "c";
+          n.queued = origin == "q";
           Deliver(n);
         }
       });

@@ -28,6 +28,7 @@ struct ChangeNotice {
   std::string kind;
   std::string resource_id;
   bool from_controller = false;  // status the controllers wrote themselves
+  bool queued = false;           // from the API, and now only waits for the scheduler
 };
 
 class ChangeFeed {

@@ -67,7 +67,7 @@ Status RecordChanges(Tx& tx, std::string_view kind, std::string_view type, const
   }
   for (const Change& c : changes) {
     TxAccess::Notices(tx).push_back(c.tenant.str() + " " + std::string(kind) + " " + c.resource_id +
-                                    (origin == ChangeOrigin::kApi ? " a" : " c"));
+                                    (origin == ChangeOrigin::kApi ? " a" : origin == ChangeOrigin::kQueued ? " q" : " c"));
   }
   return Status::Ok();
 }

@@ -17,11 +17,13 @@ inline constexpr const char* kChangesChannel = "gaon_changes";
 inline constexpr const char* kAuthChannel = "gaon_auth";
 
 // Who made a change: the API (a tenant or operator asked for something: the controllers must
-// act) or the controllers themselves (status they wrote: nothing more to act on).
-enum class ChangeOrigin { kApi, kController };
+// act), the API with a resource that now only waits for the scheduler (a new instance: its
+// next step is a placement, which the scheduler makes and hands on; no reconcile has anything
+// to do before), or the controllers themselves (status they wrote: nothing more to act on).
+enum class ChangeOrigin { kApi, kQueued, kController };
 
 // Appends a change (taking the tenant's change-head row lock until commit) and, once the
-// transaction has committed, has it announced as "<tenant> <kind> <resource id> <a|c>" on
+// transaction has committed, has it announced as "<tenant> <kind> <resource id> <a|q|c>" on
 // kChangesChannel. The statement travels with the transaction's COMMIT (ExecLater), so the
 // head lock is held for that round trip only and sequence order within a tenant is commit
 // order.

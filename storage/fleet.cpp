@@ -63,11 +63,12 @@ const std::string& Text(const std::string& key) {
                    "n.allocated_vcpus + s.vcpus, allocated_memory_gib = n.allocated_memory_gib + s.memory_gib, "
                    "updated_at = now(), resource_version = n.resource_version + 1 FROM (SELECT node_id, "
                    "sum(gpu_count) AS gpus, sum(vcpus) AS vcpus, sum(memory_gib) AS memory_gib FROM upd GROUP BY "
-                   "node_id) s WHERE n.node_id = s.node_id), "
+                   "node_id) s WHERE n.node_id = s.node_id RETURNING n.node_id, n.state, n.down_reason), "
                    "ev AS (INSERT INTO instance_events (tenant_id, instance_id, type, reason, message, from_phase, "
                    "to_phase) SELECT tenant_id, instance_id, 'Normal', 'Scheduled', 'placed on node ' || node_id || "
                    "' in ' || zone_id, 'Pending', 'Scheduled' FROM upd) "
-                   "SELECT ") + kInstanceCols + " FROM upd"},
+                   "SELECT ") + kInstanceCols + ", " + kRecordCols +
+           ", counted.state, counted.down_reason FROM upd JOIN counted USING (node_id)"},
       {"unschedulable",
        std::string("WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[], $5::jsonb[]) "
                    "AS p(tenant_id, instance_id, rv, conditions, hints)), "
@@ -81,15 +82,29 @@ const std::string& Text(const std::string& key) {
 
 Sql S(const char* name, const char* key) { return Sql{name, Text(key)}; }
 
-constexpr Sql kLockNodes{
-    "fleet.lock_nodes",
+constexpr Sql kNodesWithRoom{
+    "fleet.nodes_with_room",
     "SELECT n.node_id, n.zone_id, n.gpu_type_id, n.gpu_count, n.gpu_count - n.allocated_gpus, "
     "n.vcpus - n.allocated_vcpus, n.memory_gib - n.allocated_memory_gib FROM nodes n JOIN zones z ON "
     "z.zone_id = n.zone_id WHERE n.state = 'Ready' AND z.status = 'available' AND n.gpu_type_id = ANY($1::text[]) "
-    "AND n.gpu_count > n.allocated_gpus ORDER BY n.node_id FOR UPDATE OF n"};
+    "AND n.gpu_count > n.allocated_gpus ORDER BY n.node_id"};
+// Locks the nodes in id order (two passes lock theirs in the same order) and counts those
+// that still take what is asked of them: the locked row is the latest version, whatever the
+// statement's snapshot (READ COMMITTED re-reads a row it waited for).
+constexpr Sql kLockFor{
+    "fleet.lock_for",
+    "WITH need AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS x(node_id, gpus, vcpus, "
+    "memory_gib)), locked AS (SELECT n.node_id, n.zone_id, n.state, n.gpu_count - n.allocated_gpus AS gpus, "
+    "n.vcpus - n.allocated_vcpus AS vcpus, n.memory_gib - n.allocated_memory_gib AS memory_gib FROM nodes n "
+    "WHERE n.node_id IN (SELECT node_id FROM need) ORDER BY n.node_id FOR NO KEY UPDATE) "
+    "SELECT count(*) FROM locked l JOIN need USING (node_id) JOIN zones z ON z.zone_id = l.zone_id "
+    "WHERE l.state = 'Ready' AND z.status = 'available' AND l.gpus >= need.gpus AND l.vcpus >= need.vcpus AND "
+    "l.memory_gib >= need.memory_gib"};
+// Only the nodes a pass may use: the allocations of all of a tenant's instances are many, of
+// those on nodes with room few (a pass fills partly used nodes first).
 constexpr Sql kSpread{"fleet.tenant_spread",
                       "SELECT node_id, tenant_id, count(*) FROM allocations WHERE tenant_id = ANY($1::text[]) "
-                      "GROUP BY node_id, tenant_id"};
+                      "AND node_id = ANY($2::text[]) GROUP BY node_id, tenant_id"};
 constexpr Sql kRelease{"fleet.release",
                        "WITH gone AS (DELETE FROM allocations WHERE consumer_kind = $1 AND tenant_id = $2 AND "
                        "consumer_id = $3 RETURNING node_id, gpus, vcpus, memory_gib) "
@@ -205,24 +220,50 @@ StatusOr<std::vector<QueuedInstance>> PlacementQueue(Tx& tx, int limit) {
   return out;
 }
 
-StatusOr<std::vector<FreeNode>> LockNodesWithRoom(Tx& tx, const std::vector<std::string>& gpu_types) {
+StatusOr<std::vector<FreeNode>> NodesWithRoom(Tx& tx, const std::vector<std::string>& gpu_types) {
   std::vector<FreeNode> out;
-  for (const auto& r : Exec(tx, kLockNodes, TextArray(gpu_types))) {
+  for (const auto& r : Exec(tx, kNodesWithRoom, TextArray(gpu_types))) {
     out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<int>(), r[4].as<int>(), r[5].as<int>(),
                    r[6].as<int>()});
   }
   return out;
 }
 
-StatusOr<std::map<std::pair<std::string, std::string>, int>> TenantSpread(Tx& tx,
-                                                                          const std::vector<std::string>& tenants) {
+std::vector<NodeNeed> NeedsOf(const std::vector<FreeNode>& before, const std::vector<FreeNode>& after) {
+  std::vector<NodeNeed> needs;
+  for (std::size_t k = 0; k < before.size() && k < after.size(); ++k) {
+    const FreeNode& b = before[k];
+    const FreeNode& a = after[k];
+    if (a.free_gpus == b.free_gpus && a.free_vcpus == b.free_vcpus && a.free_memory_gib == b.free_memory_gib) continue;
+    needs.push_back({b.id, b.free_gpus - a.free_gpus, b.free_vcpus - a.free_vcpus, b.free_memory_gib - a.free_memory_gib});
+  }
+  return needs;
+}
+
+StatusOr<bool> LockNodesFor(Tx& tx, const std::vector<NodeNeed>& needs) {
+  if (needs.empty()) return true;
+  std::vector<std::string> ids, gpus, vcpus, memory;
+  for (const auto& n : needs) {
+    ids.push_back(n.node);
+    gpus.push_back(std::to_string(n.gpus));
+    vcpus.push_back(std::to_string(n.vcpus));
+    memory.push_back(std::to_string(n.memory_gib));
+  }
+  const auto r = Exec(tx, kLockFor, TextArray(ids), TextArray(gpus), TextArray(vcpus), TextArray(memory));
+  return r[0][0].as<std::int64_t>() == static_cast<std::int64_t>(needs.size());
+}
+
+StatusOr<std::map<std::pair<std::string, std::string>, int>> TenantSpread(Tx& tx, const std::vector<std::string>& tenants,
+                                                                          const std::vector<FreeNode>& nodes) {
+  std::vector<std::string> ids;
+  for (const auto& n : nodes) ids.push_back(n.id);
   std::map<std::pair<std::string, std::string>, int> out;
-  for (const auto& r : Exec(tx, kSpread, TextArray(tenants))) out[{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
+  for (const auto& r : Exec(tx, kSpread, TextArray(tenants), TextArray(ids))) out[{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
   return out;
 }
 
-StatusOr<std::vector<Instance>> Place(Tx& tx, const std::vector<Placement>& ps) {
-  if (ps.empty()) return std::vector<Instance>();
+StatusOr<std::vector<InstanceRecord>> Place(Tx& tx, const std::vector<Placement>& ps) {
+  if (ps.empty()) return std::vector<InstanceRecord>();
   std::vector<std::string> versions, conditions;
   const std::string now = FormatTimestamp(Now());
   for (const auto& p : ps) {
@@ -235,8 +276,13 @@ StatusOr<std::vector<Instance>> Place(Tx& tx, const std::vector<Placement>& ps) 
                       TextArray(Column(ps, [](const Placement& p) { return p.id.str(); })), TextArray(versions),
                       TextArray(Column(ps, [](const Placement& p) { return p.node; })),
                       TextArray(Column(ps, [](const Placement& p) { return p.zone; })), TextArray(conditions));
-  std::vector<Instance> placed = Instances(r);
-  RETURN_IF_ERROR(RecordChanges(tx, "instance", "MODIFIED", InstanceChanges(placed), ChangeOrigin::kController));
+  std::vector<InstanceRecord> placed;
+  std::vector<Instance> changed;
+  for (const auto& row : r) {
+    placed.push_back(InstanceRecordRow(row));
+    changed.push_back(placed.back().instance);
+  }
+  RETURN_IF_ERROR(RecordChanges(tx, "instance", "MODIFIED", InstanceChanges(changed), ChangeOrigin::kController));
   return placed;
 }
 

@@ -9,9 +9,8 @@ namespace {
 
 const std::string& Text(const std::string& key) {
   static const std::map<std::string, std::string> t = {
-      {"load", std::string("SELECT ") + kInstanceCols +
-                   ", phase, gpu_type_id, gpu_count, vcpus, memory_gib, run_count, reboots_done, evicting, "
-                   "failure_reason, user_data, n.state, n.down_reason FROM instances LEFT JOIN LATERAL (SELECT state, "
+      {"load", std::string("SELECT ") + kInstanceCols + ", " + kRecordCols +
+                   ", n.state, n.down_reason FROM instances LEFT JOIN LATERAL (SELECT state, "
                    "down_reason FROM nodes WHERE nodes.node_id = instances.node_id) n ON true "
                    "WHERE tenant_id = $1 AND instance_id = $2"},
       {"write",
@@ -45,23 +44,7 @@ constexpr Sql kEvent{"instance_status.event",
 StatusOr<std::optional<InstanceRecord>> LoadInstanceRecord(Tx& tx, const TenantId& tenant, const InstanceId& id) {
   const auto r = Exec(tx, S("instance_status.load", "load"), tenant.str(), id.str());
   if (r.empty()) return std::optional<InstanceRecord>();
-  const ResultRow row = r[0];
-  const int base = kInstanceColCount;
-  InstanceRecord rec;
-  rec.instance = InstanceRow(row);
-  rec.stored_phase = row[base].c_str();
-  rec.gpu_type = row[base + 1].c_str();
-  rec.gpus = row[base + 2].as<int>();
-  rec.vcpus = row[base + 3].as<int>();
-  rec.memory_gib = row[base + 4].as<int>();
-  rec.run_count = row[base + 5].as<int>();
-  rec.reboots_done = row[base + 6].as<int>();
-  rec.evicting = row[base + 7].as<bool>();
-  rec.failure_reason = OptStr(row[base + 8]);
-  rec.user_data = Str(row[base + 9]);
-  rec.node_state = OptStr(row[base + 10]);
-  rec.node_down_reason = OptStr(row[base + 11]);
-  return std::optional<InstanceRecord>(std::move(rec));
+  return std::optional<InstanceRecord>(InstanceRecordRow(r[0]));
 }
 
 StatusOr<std::vector<std::pair<TenantId, InstanceId>>> ListInstancesToReconcile(Tx& tx) {

@@ -53,6 +53,28 @@ Instance InstanceRow(const ResultRow& r) {
   return i;
 }
 
+const char* const kRecordCols =
+    "phase, gpu_type_id, gpu_count, vcpus, memory_gib, run_count, reboots_done, evicting, failure_reason, user_data";
+
+InstanceRecord InstanceRecordRow(const ResultRow& row) {
+  constexpr int base = kInstanceColCount;
+  InstanceRecord rec;
+  rec.instance = InstanceRow(row);
+  rec.stored_phase = row[base].c_str();
+  rec.gpu_type = row[base + 1].c_str();
+  rec.gpus = row[base + 2].as<int>();
+  rec.vcpus = row[base + 3].as<int>();
+  rec.memory_gib = row[base + 4].as<int>();
+  rec.run_count = row[base + 5].as<int>();
+  rec.reboots_done = row[base + 6].as<int>();
+  rec.evicting = row[base + 7].as<bool>();
+  rec.failure_reason = OptStr(row[base + 8]);
+  rec.user_data = Str(row[base + 9]);
+  rec.node_state = OptStr(row[base + 10]);
+  rec.node_down_reason = OptStr(row[base + 11]);
+  return rec;
+}
+
 namespace {
 
 // What reads add to an instance: its queue position and the time of the ranking it comes from

@@ -186,7 +186,9 @@ StatusOr<std::vector<Instance>> Launch(RequestContext& ctx, const Services& serv
   RETURN_IF_ERROR(prepaid.Get());
   RETURN_IF_ERROR(admission.Get());
   ASSIGN_OR_RETURN(auto created, inserted.Get());
-  RETURN_IF_ERROR(storage::RecordChanges(tx, "instance", "ADDED", storage::InstanceChanges(created)));
+  // New, Pending, to run: the scheduler's, not a reconcile's (ChangeOrigin::kQueued).
+  RETURN_IF_ERROR(storage::RecordChanges(tx, "instance", "ADDED", storage::InstanceChanges(created),
+                                         storage::ChangeOrigin::kQueued));
   return created;
 }
 

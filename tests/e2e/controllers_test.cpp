@@ -12,9 +12,12 @@
 #include <set>
 #include <thread>
 
+#include "controller/instance_reconciler.h"
 #include "controller/scheduler.h"
+#include "controller/sim_driver.h"
 #include "storage/database.h"
 #include "storage/fleet.h"
+#include "storage/instance_status.h"
 #include "storage/leases.h"
 #include "tests/support/cloud.h"
 
@@ -318,6 +321,33 @@ TEST_CASE("an instance that cannot be placed waits with its queue position and r
   REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM instance_queue_positions") == 0; }));
 }
 
+TEST_CASE("new instances waiting for capacity cost the controllers no reconcile until they are placed",
+          "[e2e][controllers][queue]") {
+  // A create wakes the scheduler, not the instance reconciler: before its placement a new
+  // instance gives a reconcile nothing to do, and 10,000 of them would fill its work queue.
+  auto c = CloudWith(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1));
+  const Owner t = MakeTenant(*c, "queued");
+  const auto reconciles = [&] {
+    const std::string body = c->Call("GET", "/metrics", "").body;
+    static const std::regex line(R"(gaon_controller_reconciles_total\{kind="instance",result="[a-z_]+"\} ([0-9]+))");
+    int total = 0;
+    for (std::sregex_iterator m(body.begin(), body.end(), line), end; m != end; ++m) total += std::stoi((*m)[1]);
+    return total;
+  };
+  std::vector<std::string> ids;
+  for (int n = 0; n < 10; ++n) ids.push_back(Create(*c, t, "a100-" + std::to_string(n), "gpu.a100.1x"));  // no A100 host
+  // The scheduler has seen every one (it ranks them), and the notices are long delivered.
+  REQUIRE(WaitUntil([&] { return SqlInt(*c, "SELECT count(*) FROM instance_queue_positions") == 10; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(reconciles() == 0);
+
+  // Any other change from the API is the reconciler's: a delete is carried out.
+  REQUIRE(c->Call("DELETE", "/v1/tenants/" + t.id + "/instances/" + ids[0], t.key).status == 202);
+  AwaitPhase(*c, t, ids[0], "Deleted");
+  CHECK(reconciles() >= 1);
+  CHECK(Phase(*c, t, ids[1]) == "Pending");
+}
+
 TEST_CASE("waiting instances are placed in fair order: no tenant starves another", "[e2e][controllers][fair]") {
   auto c = CloudWith(TestCloud::FleetGroup("kr-central-1a", "h100-80gb-sxm", 1));
   const Owner blocker = MakeTenant(*c, "blocker");
@@ -515,12 +545,35 @@ TEST_CASE("a backlog drained in full batches is ranked once the drain stops", "[
   auto token = storage::AcquireOrRenewLease(*db, "controllers", "test", std::chrono::minutes(1)).value();
   REQUIRE(token.has_value());
   const storage::Fence fence{"controllers", *token};
-  controller::Scheduler s(*db, 4, [](const std::string&) {});
+  std::vector<storage::InstanceRecord> handed;
+  controller::Scheduler s(*db, 4, [&](storage::InstanceRecord rec) { handed.push_back(std::move(rec)); });
   const auto positions = [&] { return SqlInt(*c, "SELECT count(*) FROM instance_queue_positions"); };
 
   // Full batches with no one left waiting: the queue drains, and ranking waits.
   CHECK(s.RunPass(fence).value() == 4);
   CHECK(positions() == 0);
+  // What the pass hands the reconciler is what a reconcile would have read (it skips the read).
+  REQUIRE(handed.size() == 4);
+  for (const auto& h : handed) {
+    std::optional<storage::InstanceRecord> read;
+    REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) -> Status {
+                ASSIGN_OR_RETURN(read, storage::LoadInstanceRecord(tx, h.instance.tenant_id, h.instance.id));
+                return Status::Ok();
+              }).ok());
+    REQUIRE(read.has_value());
+    CHECK(boost::json::serialize(ToJson(h.instance)) == boost::json::serialize(ToJson(read->instance)));
+    CHECK(h.instance.status.phase == "Scheduled");
+    CHECK(h.stored_phase == read->stored_phase);
+    CHECK(h.gpu_type == read->gpu_type);
+    CHECK(h.gpus == read->gpus);
+    CHECK(h.vcpus == read->vcpus);
+    CHECK(h.memory_gib == read->memory_gib);
+    CHECK(h.run_count == read->run_count);
+    CHECK(h.user_data == read->user_data);
+    CHECK(h.node_state == std::optional<std::string>("Ready"));
+    CHECK(h.node_state == read->node_state);
+    CHECK(h.node_down_reason == read->node_down_reason);
+  }
   CHECK(s.RunPass(fence).value() == 4);
   CHECK(positions() == 0);
   // The host is full: the last two wait for capacity, and now they are ranked.
@@ -528,6 +581,91 @@ TEST_CASE("a backlog drained in full batches is ranked once the drain stops", "[
   CHECK(positions() == 2);
   CHECK(SqlInt(*c, "SELECT count(*) FROM instance_queue_positions WHERE position IN (1, 2)") == 2);
   CHECK(AllocatedGpus(*c) == 8);
+}
+
+TEST_CASE("a reconcile started from a stale hand-over writes nothing and runs again from a fresh read",
+          "[e2e][controllers][scheduler]") {
+  // gaond serves the API only; the test runs a scheduler pass and the instance reconciler
+  // itself, without the change notices that would drop a stale record.
+  auto c = TestCloud::Start({.args = {"serve", "--roles", "api"}});
+  auto db = storage::Database::Create(c->db().Config(), nullptr).value();
+  const std::vector<FleetHost> hosts{{"stale-0", "kr-central-1a", "h100-80gb-sxm", 8, 192, 2048}};
+  REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) { return storage::SyncNodes(tx, hosts); }).ok());
+  const Owner t = MakeTenant(*c, "stale", 8);
+  const std::string id = Create(*c, t, "late-delete");
+  auto token = storage::AcquireOrRenewLease(*db, "controllers", "test", std::chrono::minutes(1)).value();
+  REQUIRE(token.has_value());
+  const storage::Fence fence{"controllers", *token};
+  controller::SimDriver driver(*db, hosts, SimConfig{});
+  controller::InstanceReconciler reconciler(*db, driver, [&] { return fence; }, [] {});
+  controller::Scheduler s(*db, 10, [&](storage::InstanceRecord rec) { reconciler.HandOver(std::move(rec)); });
+  REQUIRE(s.RunPass(fence).value() == 1);
+  const std::string key = t.id + "/" + id;
+
+  // The tenant deletes it after the placement; the record handed over still says Scheduled.
+  REQUIRE(c->Call("DELETE", "/v1/tenants/" + t.id + "/instances/" + id, t.key).status == 202);
+  auto stale = reconciler.Reconcile(key);
+  REQUIRE_FALSE(stale.ok());
+  CHECK(stale.status().reason() == "conflict");
+  CHECK(Phase(*c, t, id) == "Deleting");
+  CHECK(AllUsage(*c, id) == 0);  // the write that would have opened metering did not commit
+
+  // The retry reads the row: the machine the stale step made is torn down, the GPUs given back.
+  REQUIRE(reconciler.Reconcile(key).ok());
+  CHECK(Phase(*c, t, id) == "Deleted");
+  CHECK(AllocatedGpus(*c) == 0);
+  CHECK(AllUsage(*c, id) == 0);
+  CHECK(SqlInt(*c, "SELECT count(*) FROM sim_machines") == 0);
+}
+
+TEST_CASE("a pass books only on nodes that still take its plan when it locks them", "[e2e][controllers][scheduler]") {
+  // A pass plans on the nodes as it read them, unlocked, then locks the ones its plan uses and
+  // checks them again: each change that can happen in between makes it plan again.
+  auto c = TestCloud::Start({.args = {"serve", "--roles", "api"}});
+  auto db = storage::Database::Create(c->db().Config(), nullptr).value();
+  const std::vector<FleetHost> hosts{{"plan-a", "kr-central-1a", "h100-80gb-sxm", 8, 192, 2048},
+                                     {"plan-b", "kr-central-1a", "h100-80gb-sxm", 8, 192, 2048}};
+  REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) { return storage::SyncNodes(tx, hosts); }).ok());
+  std::vector<storage::FreeNode> before;
+  REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) -> Status {
+              ASSIGN_OR_RETURN(before, storage::NodesWithRoom(tx, {"h100-80gb-sxm"}));
+              return Status::Ok();
+            }).ok());
+  REQUIRE(before.size() == 2);
+  // A plan of 3 GPUs on plan-a and none on plan-b needs plan-a only, and that much of it.
+  auto after = before;
+  after[0].free_gpus -= 3;
+  after[0].free_vcpus -= 72;
+  after[0].free_memory_gib -= 720;
+  const auto needs = storage::NeedsOf(before, after);
+  REQUIRE(needs.size() == 1);
+  CHECK(needs[0].node == "plan-a");
+  CHECK(needs[0].gpus == 3);
+  CHECK(needs[0].vcpus == 72);
+  CHECK(needs[0].memory_gib == 720);
+  const auto still = [&](const std::vector<storage::NodeNeed>& n) {
+    bool ok = false;
+    REQUIRE(db->Transact({.platform = true}, [&](storage::Tx& tx) -> Status {
+                ASSIGN_OR_RETURN(ok, storage::LockNodesFor(tx, n));
+                return Status::Ok();
+              }).ok());
+    return ok;
+  };
+  CHECK(still(needs));
+  // Less room than planned (another pass booked in between): plan again.
+  Sql(*c, "UPDATE nodes SET allocated_gpus = 6 WHERE node_id = 'plan-a'");
+  CHECK_FALSE(still(needs));
+  Sql(*c, "UPDATE nodes SET allocated_gpus = 0 WHERE node_id = 'plan-a'");
+  CHECK(still(needs));
+  // The node went Down, or was cordoned, or its zone closed.
+  Sql(*c, "UPDATE nodes SET state = 'Cordoned' WHERE node_id = 'plan-a'");
+  CHECK_FALSE(still(needs));
+  Sql(*c, "UPDATE nodes SET state = 'Ready' WHERE node_id = 'plan-a'");
+  Sql(*c, "UPDATE zones SET status = 'unavailable' WHERE zone_id = 'kr-central-1a'");
+  CHECK_FALSE(still(needs));
+  Sql(*c, "UPDATE zones SET status = 'available' WHERE zone_id = 'kr-central-1a'");
+  CHECK(still(needs));
+  CHECK(still({}));  // a plan that places nothing locks nothing
 }
 
 TEST_CASE("two schedulers racing over the same queue never double-book a GPU", "[e2e][controllers][scheduler]") {
@@ -552,7 +690,7 @@ TEST_CASE("two schedulers racing over the same queue never double-book a GPU", "
   for (int r = 0; r < 2; ++r) {
     racers.emplace_back([&] {
       auto own = storage::Database::Create(c->db().Config(), nullptr).value();
-      controller::Scheduler s(*own, 7, [](const std::string&) {});
+      controller::Scheduler s(*own, 7, [](storage::InstanceRecord) {});
       for (int pass = 0; pass < 10; ++pass) {
         auto n = s.RunPass(fence);
         if (n.ok()) placed += *n;
@@ -570,7 +708,7 @@ TEST_CASE("two schedulers racing over the same queue never double-book a GPU", "
   // A stale token (the lease moved on) changes nothing.
   REQUIRE(storage::ReleaseLease(*db, "controllers", "test").ok());
   REQUIRE(storage::AcquireOrRenewLease(*db, "controllers", "other", std::chrono::minutes(1)).value().value() > *token);
-  controller::Scheduler stale(*db, 100, [](const std::string&) {});
+  controller::Scheduler stale(*db, 100, [](storage::InstanceRecord) {});
   auto refused = stale.RunPass(fence);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "lease_lost");
