@@ -128,6 +128,28 @@ gaon_sql() {
     -c "SET gaon.platform = 'on'" -c "$1"
 }
 
+# A session for the wait loops: one psql for a whole wait instead of one per look. Each psql
+# is a new backend (fork, authentication, catalog caches): looking every 50 ms that way took
+# several per cent of the two cores the bench measures. gaon_poll_open after the database
+# exists, gaon_poll SQL for one line, gaon_poll_close before the database is dropped.
+gaon_poll_open() {
+  coproc GAON_POLL { PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 \
+    "$GAON_BENCH_OWNER_URL" 2>&1; }
+  printf '%s\n' "SET gaon.platform = 'on';" >&"${GAON_POLL[1]}"
+}
+gaon_poll() {
+  printf '%s;\n' "$1" >&"${GAON_POLL[1]}"
+  local line
+  IFS= read -r -t 60 line <&"${GAON_POLL[0]}" || bdie "the polling session stopped answering"
+  printf '%s\n' "$line"
+}
+gaon_poll_close() {
+  [ -n "${GAON_POLL_PID:-}" ] || return 0
+  local pid=$GAON_POLL_PID
+  printf '%s\n' '\q' >&"${GAON_POLL[1]}"
+  wait "$pid" 2>/dev/null || true
+}
+
 # bench_tenants COUNT FILE: COUNT tenants (through the API of the running gaond) with quotas
 # too large to matter and a tenant-member key each; writes "<key> <tenant>" lines to FILE and
 # sets BENCH_OP (the operator key). Rate limits must be off.

@@ -61,7 +61,8 @@ scenario_controllers() {
     bench_tenants 16 "$dir/tenants-$n.txt"
     wrk -t2 -c16 -d600s -s "$BENCH/lua/create_instance_multi.lua" "$GAON_URL" -- "$dir/tenants-$n.txt" "$((n / 2 + 8))" >"$dir/wrk-backlog-$n.log" 2>&1 &
     wrk_pid=$!
-    until (($(gaon_sql "$LIVE_SQL") >= n)); do
+    gaon_poll_open
+    until (($(gaon_poll "$LIVE_SQL") >= n)); do
       kill -0 "$wrk_pid" 2>/dev/null || bdie "wrk stopped early: $dir/wrk-backlog-$n.log"
       sleep 0.05
     done
@@ -73,11 +74,12 @@ scenario_controllers() {
     start_gaond "GAON_DATABASE_POOL_SIZE=$CONTROLLER_POOL" GAON_RATE_LIMIT_ENABLED=false GAON_LOG_ACCESS=false "GAON_CATALOG_FILE=$ROOT/deploy/catalog.yaml" \
       "GAON_SIM_FLEET_FILE=$dir/fleet.yaml" GAON_SIM_PROVISION_TIME=0s GAON_SIM_BOOT_TIME=0s
     for _ in $(seq 1500); do
-      running="$(gaon_sql "$RUNNING_SQL")"
+      running="$(gaon_poll "$RUNNING_SQL")"
       ((running >= created)) && break
       sleep 0.2
     done
     t1="$(date +%s%N)"
+    gaon_poll_close
     ((running >= created)) || bdie "only $running of a backlog of $created ran within 5 minutes: $OUT/gaond.log"
     running="$(gaon_sql "SELECT count(*) FROM instances WHERE phase = 'Running'")"
     ((running == created)) || bdie "$running of $created instances in phase Running with $created usage records open"
@@ -119,8 +121,9 @@ e2e_run() {
       >"$dir/wrk-$how-$n.log" 2>&1 &
   fi
   wrk_pid=$!
+  gaon_poll_open
   while :; do
-    created="$(gaon_sql "$LIVE_SQL")"
+    created="$(gaon_poll "$LIVE_SQL")"
     ((created >= n)) && break
     kill -0 "$wrk_pid" 2>/dev/null || bdie "wrk stopped early: $dir/wrk-$how-$n.log"
     sleep 0.05
@@ -129,11 +132,12 @@ e2e_run() {
   t_created="$(date +%s%N)"
   for _ in $(seq 1500); do
     # Counted together: wrk's last in-flight creates land too.
-    read -r created running < <(gaon_sql "SELECT ($LIVE_SQL) || ' ' || ($RUNNING_SQL)")
+    read -r created running <<<"$(gaon_poll "SELECT ($LIVE_SQL) || ' ' || ($RUNNING_SQL)")"
     ((running >= created)) && break
     sleep 0.2
   done
   t1="$(date +%s%N)"
+  gaon_poll_close
   ((running >= created)) || bdie "only $running of $created instances ran within 5 minutes: $OUT/gaond.log"
   check="$(gaon_sql "SELECT (SELECT count(*) FROM instances WHERE phase = 'Running') || ' in phase Running, ' ||
     (SELECT sum(allocated_gpus) FROM nodes) || ' GPUs booked, ' ||
