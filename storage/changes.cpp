@@ -65,9 +65,9 @@ Status RecordChanges(Tx& tx, std::string_view kind, std::string_view type, const
     ExecLater(tx, kRecordMany, TextArray(tenants), TextArray(ids), TextArray(versions), TextArray(objects),
               std::string(kind), std::string(type));
   }
+  const char* letter = origin == ChangeOrigin::kApi ? " a" : origin == ChangeOrigin::kQueued ? " q" : " c";
   for (const Change& c : changes) {
-    TxAccess::Notices(tx).push_back(c.tenant.str() + " " + std::string(kind) + " " + c.resource_id +
-                                    (origin == ChangeOrigin::kApi ? " a" : origin == ChangeOrigin::kQueued ? " q" : " c"));
+    TxAccess::Notices(tx).push_back(c.tenant.str() + " " + std::string(kind) + " " + c.resource_id + letter);
   }
   return Status::Ok();
 }
