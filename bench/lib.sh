@@ -140,7 +140,12 @@ gaon_poll_open() {
 gaon_poll() {
   printf '%s;\n' "$1" >&"${GAON_POLL[1]}"
   local line
-  IFS= read -r -t 60 line <&"${GAON_POLL[0]}" || bdie "the polling session stopped answering"
+  # Called inside $(…): bdie would end only that subshell, so the bench itself is stopped too.
+  if ! IFS= read -r -t 60 line <&"${GAON_POLL[0]}"; then
+    printf 'bench: error: %s\n' "the polling session stopped answering" >&2
+    kill -TERM "$$"
+    exit 1
+  fi
   printf '%s\n' "$line"
 }
 gaon_poll_close() {

@@ -44,7 +44,7 @@ class InstanceReconciler final : public Reconciler {
   // the next reconcile of that key starts from it instead of reading the row again. A record
   // that went stale meanwhile costs nothing but a retry: the status write is guarded by the
   // resource_version it carries. Forget drops the record of a key the tenant changed since;
-  // ForgetAll drops every record (a new term: another leader may have moved them).
+  // ForgetAll drops every record (the controllers stop leading: another may move them).
   void HandOver(storage::InstanceRecord rec);
   void Forget(const std::string& key);
   void ForgetAll();

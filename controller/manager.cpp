@@ -87,7 +87,6 @@ void Manager::Stop() {
 void Manager::Lead(std::int64_t token) {
   token_ = token;
   leader_gauge_->Set(1);
-  instances_.ForgetAll();  // records handed over in an earlier term may have been moved since
   LogInfo("controllers leading", {{"holder", holder_}, {"token", token}});
   fleet_.Start(CurrentFence());
   scheduler_.Start(CurrentFence());
@@ -102,6 +101,8 @@ void Manager::Follow() {
   endpoint_controller_.Stop();
   instance_controller_.Stop();
   scheduler_.Stop();
+  // What the scheduler handed over is this term's: another leader may move those instances.
+  instances_.ForgetAll();
   fleet_.Stop();
   LogInfo("controllers stopped leading", {{"holder", holder_}, {"token", token_.load()}});
   token_ = 0;
