@@ -421,17 +421,9 @@ constexpr Sql kGrants{"credits.grants",
                       "USING (grant_id) WHERE g.tenant_id = $1 ORDER BY g.created_at, g.grant_id"};
 // Mode, currency, unexpired balance, the current month's draft total (tax included), and
 // whether the balance covers it. With $2 false only a prepaid tenant has a row, and a postpaid
-// one costs no rating at all (the admission check on every create).
-constexpr Sql kStanding{
-    "credits.standing",
-    "WITH t AS (SELECT t.billing_mode, t.billing_currency, c.minor_units, coalesce(x.percent, 0) AS pct FROM tenants t "
-    "JOIN currencies c ON c.code = t.billing_currency LEFT JOIN tax_rates x ON x.jurisdiction = t.jurisdiction WHERE "
-    "t.tenant_id = $1 AND ($2 OR t.billing_mode = 'prepaid')), p AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS s), "
-    "m AS (SELECT gaon_month_spend($1, p.s, p.s + interval '1 month') AS sub FROM p) "
-    "SELECT t.billing_mode, t.billing_currency, trim_scale((SELECT coalesce(sum(remaining), 0) FROM "
-    "gaon_credit_balances($1, t.billing_currency, now()) WHERE remaining > 0))::text, (m.sub + round(m.sub * t.pct / "
-    "100, t.minor_units))::text, (SELECT coalesce(sum(remaining), 0) FROM gaon_credit_balances($1, "
-    "t.billing_currency, now()) WHERE remaining > 0) > m.sub + round(m.sub * t.pct / 100, t.minor_units) FROM t, m"};
+// one costs one indexed read (the admission check on every create): the function reads the
+// mode before it starts the rating's plan (migration 0019).
+constexpr Sql kStanding{"credits.standing", "SELECT * FROM gaon_credit_standing($1, $2)"};
 constexpr Sql kMode{"credits.mode", "UPDATE tenants SET billing_mode = $2 WHERE tenant_id = $1"};
 
 // The refusal for kStanding's answer (with $2 false): a row only for a prepaid tenant,
