@@ -252,13 +252,17 @@ HZ="$(getconf CLK_TCK)"
 proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # wrk_measure KEY URL [LUA] [CONNECTIONS] [SCRIPT ARGS...]: one wrk run; appends
-# "KEY rps p50 p99 cpu% errors".
+# "KEY rps p50 p99 cpu% errors". Before the clock starts, the server's database is vacuumed
+# and a checkpoint taken, for either server alike: the maintenance that earlier tests' writes
+# left behind (autovacuum wakes once a minute, so it otherwise lands in whichever test runs
+# then — a GET right after a round of creates) is not charged to the test that follows.
 wrk_measure() {
-  local key=$1 url=$2 lua=${3:-} conns=${4:-64} pid=""
+  local key=$1 url=$2 lua=${3:-} conns=${4:-64} pid="" db=""
   shift $(( $# < 4 ? $# : 4 ))
   local args=(-t"$WRK_THREADS" -c"$conns" -d"${DUR}s" --latency)
   [ -n "$lua" ] && args+=(-s "$lua")
-  case "$url" in "$GAON_URL"*) pid="$GAON_PID" ;; "$BARE_URL"*) pid="$BARE_PID" ;; esac
+  case "$url" in "$GAON_URL"*) pid="$GAON_PID" db=gaon_bench ;; "$BARE_URL"*) pid="$BARE_PID" db=gaon_bench_bare ;; esac
+  [ -n "$db" ] && psql_admin "$db" -c "VACUUM (ANALYZE)"
   psql_admin postgres -c CHECKPOINT
   local t0 t1 out
   t0="$(proc_ticks "$pid")"
