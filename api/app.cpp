@@ -190,7 +190,7 @@ struct App::Impl {
     // trip for BEGIN and authentication, one per query, nothing else.
     const bool reading = !ctx.route.mutating();
     storage::TxOptions options{.tenant = ctx.tenant, .read_only = reading, .defer_commit = reading,
-                               .name = ctx.route.action};
+                               .group = ctx.route.options.group_commit, .name = ctx.route.action};
     // A recent lookup of this credential for this tenant saves the lookup; the secret and
     // the expiries are checked again all the same.
     AuthLookup lookup{.generation = auth_cache.Generation()};
@@ -230,6 +230,7 @@ struct App::Impl {
     }
     std::optional<http::HttpResponse> result;
     auto run = [&](storage::Tx& tx) -> Status {
+      ScopedLogRequestId scoped(ctx.request.request_id);  // a grouped transaction runs it on another thread
       ctx.tx = &tx;
       ctx.principal = {};
       ctx.audit = {};

@@ -49,6 +49,10 @@ struct RouteOptions {
   // like a route on one tenant it needs the operator's reason, and the handler names the
   // tenants it touched in ctx.audit.tenants so each sees the access in its own audit log.
   bool cross_tenant = false;
+  // The request's transaction may share its COMMIT with other tenants' requests on routes
+  // like it (storage::TxOptions::group): for short, frequent writes on one tenant, where one
+  // COMMIT per request is most of the database's work.
+  bool group_commit = false;
 };
 
 struct Route {

@@ -93,7 +93,7 @@ void RegisterRoutes(Router& r, const Services& s) {
   r.Add({"POST",   "/v1/admin/tenants/{tenant}/quota-requests/{request}:deny",    P::kPlatformAdmin, "quota_requests.deny",    DenyQuotaRequest()});
 
   // GPU instances.
-  r.Add({"POST",   "/v1/tenants/{tenant}/instances",                       P::kTenantWrite, "instances.create", CreateInstance(s)});
+  r.Add({"POST",   "/v1/tenants/{tenant}/instances",                       P::kTenantWrite, "instances.create", CreateInstance(s), E::kWorker, {.group_commit = true}});
   r.Add({"POST",   "/v1/tenants/{tenant}/instances:bulkCreate",            P::kTenantWrite, "instances.bulk_create", BulkCreateInstances(s)});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances",                       P::kTenantRead,  "instances.list",   ListInstances()});
   r.Add({"GET",    "/v1/tenants/{tenant}/instances/{instance}",            P::kTenantRead,  "instances.get",    GetInstance()});

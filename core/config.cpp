@@ -155,7 +155,7 @@ const std::vector<KeyDef>& Defs() {
     add("server.io_threads", "int", "0", "HTTP I/O threads; 0 means one per core.",
         IntSetter(&Config::server, &ServerConfig::io_threads, 0, 256));
     add("server.workers", "int", "0",
-        "Threads that run handlers touching the database; 0 means database.pool_size.",
+        "Threads that run handlers touching the database; 0 means four per connection (4 × database.pool_size).",
         IntSetter(&Config::server, &ServerConfig::workers, 0, 1024));
     add("server.max_connections", "int", "10000",
         "Open connections beyond this are answered 503 and closed.",
@@ -210,6 +210,12 @@ const std::vector<KeyDef>& Defs() {
     add("database.max_tx_attempts", "int", "8",
         "Attempts for a transaction that hits serialization failures, deadlocks or a lost connection.",
         IntSetter(&Config::database, &DatabaseConfig::max_tx_attempts, 1, 100));
+    add("database.group_size", "int", "8",
+        "Most tenants' creates that share one transaction and its COMMIT (group commit); 1 turns it off.",
+        IntSetter(&Config::database, &DatabaseConfig::group_size, 1, 64));
+    add("database.group_leaders", "int", "0",
+        "Most such shared transactions running at once; 0 means half of database.pool_size (at least 1).",
+        IntSetter(&Config::database, &DatabaseConfig::group_leaders, 0, 1000));
     add("database.migrate_on_start", "bool", "false",
         "Apply pending migrations when `gaond serve` starts instead of refusing to serve.",
         BoolSetter(&Config::database, &DatabaseConfig::migrate_on_start));

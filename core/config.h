@@ -49,6 +49,10 @@ struct DatabaseConfig {
   std::chrono::milliseconds statement_timeout{30000};
   std::chrono::milliseconds health_check_idle{10000};
   int max_tx_attempts = 8;
+  // Group commit (storage::TxOptions::group): most transactions sharing one COMMIT (1: none
+  // shared), and most such groups running at once (0: half of pool_size, at least one).
+  int group_size = 8;
+  int group_leaders = 0;
   bool migrate_on_start = false;
   std::string migrations_dir;  // empty = the migrations compiled into gaond
 };

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
@@ -56,8 +57,16 @@ std::string Array(const std::vector<std::string>& items) {
 
 constexpr Sql kSettings{"gaon.tx.settings", "SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)"};
 
-// Queues BEGIN and the row-level-security settings; they go out with the first statement.
-void StartTransaction(Connection& c, const TxOptions& o) {
+// Every setting a request's statements may set: TxOptions::settings and the set_config calls
+// of storage/credentials.cpp and storage/audit.cpp. A grouped transaction (TxOptions::group)
+// sets each of them again for every member, to the member's value or back to empty, so that
+// no member runs with an earlier member's tenant, principal or platform access.
+constexpr std::string_view kRequestSettings[] = {"gaon.tenant_id",  "gaon.platform",   "gaon.principal",
+                                                 "gaon.auth_credential", "gaon.auth_email", "gaon.platform_saved"};
+
+// The statement that sets `o`'s row-level-security settings; with `reset`, every other
+// request setting is set back to empty too.
+Statement SettingsStatement(const TxOptions& o, bool reset) {
   std::vector<std::string> names = {"gaon.tenant_id", "gaon.platform"};
   std::vector<std::string> values = {o.tenant ? o.tenant->str() : std::string(), o.platform ? "on" : "off"};
   for (const auto& [n, v] : o.settings) {
@@ -65,17 +74,29 @@ void StartTransaction(Connection& c, const TxOptions& o) {
     names.push_back(n);
     values.push_back(v);
   }
+  if (reset) {
+    for (std::string_view n : kRequestSettings) {
+      if (std::find(names.begin(), names.end(), n) != names.end()) continue;
+      names.emplace_back(n);
+      values.emplace_back();
+    }
+  }
   if (!o.durable) {
     names.push_back("synchronous_commit");
     values.push_back("off");
   }
+  Statement settings = Prepared(kSettings, Array(names), Array(values));
+  settings.preamble = true;
+  return settings;
+}
+
+// Queues BEGIN and the row-level-security settings; they go out with the first statement.
+void StartTransaction(Connection& c, const TxOptions& o) {
   c.tx_failed = false;
   c.begun = false;
   c.queue.clear();
   c.queue.push_back(Statement{.text = BeginText(o), .begins = true, .preamble = true});
-  Statement settings = Prepared(kSettings, Array(names), Array(values));
-  settings.preamble = true;
-  c.queue.push_back(std::move(settings));
+  c.queue.push_back(SettingsStatement(o, /*reset=*/false));
 }
 
 bool IsRetryable(const Status& s) {
@@ -112,6 +133,28 @@ struct Database::Impl {
   std::unordered_set<Connection*> in_use;
   // Announces the changes of committed transactions (see change_notifier.h for why not in them).
   std::unique_ptr<ChangeNotifier> notifier;
+
+  // Group commit (TxOptions::group). A caller queues its transaction as a Member and waits;
+  // whichever waiting caller may lead — fewer than `group_leaders` groups are running and no
+  // running group holds its tenant — takes itself and the waiting members of tenants no running
+  // group holds, runs them one after the other in one transaction and wakes them all. Tenants
+  // are disjoint between running groups, and each group takes its members' locks in tenant
+  // order, so groups do not wait on each other's tenant rows; members of one tenant run in
+  // arrival order and each sees what the earlier ones wrote, as it would after their commits.
+  struct Member {
+    const TxOptions* options;
+    const std::function<Status(Tx&)>* fn;
+    enum State { kWaiting, kTaken, kDone, kAlone };
+    State state = kWaiting;    // guarded by group_mu: what the caller waits on
+    State outcome = kTaken;    // set by the leader while it runs the group; published as state
+    Status result;             // kDone: the caller's answer. kAlone: nothing committed; run it alone
+  };
+  std::mutex group_mu;
+  std::condition_variable group_cv;
+  std::deque<Member*> group_waiting;
+  std::unordered_set<std::string> group_tenants;  // tenants of the groups running now
+  int group_leaders_running = 0;
+  std::uint64_t groups = 0, grouped = 0;  // guarded by mu, like the pool's counters
 
   // Commits read-only transactions left open on idle connections (defer_commit), so no
   // transaction — and no lock it holds — outlives its request by more than a few milliseconds.
@@ -295,6 +338,165 @@ struct Database::Impl {
       return s;
     }
   }
+
+  // Runs `m` in a group, leading one when it may; false when it must run alone after all.
+  bool RunGrouped(Member& m) {
+    const std::string tenant = m.options->tenant->str();
+    std::unique_lock lock(group_mu);
+    group_waiting.push_back(&m);
+    for (;;) {
+      if (m.state == Member::kDone) return true;
+      if (m.state == Member::kAlone) return false;
+      if (m.state == Member::kWaiting && group_leaders_running < config.group_leaders &&
+          !group_tenants.count(tenant)) {
+        std::vector<Member*> group = TakeGroup(m);
+        ++group_leaders_running;
+        lock.unlock();
+        RunGroup(group);
+        lock.lock();
+        --group_leaders_running;
+        for (Member* g : group) {
+          group_tenants.erase(g->options->tenant->str());
+          g->state = g->outcome;
+        }
+        group_cv.notify_all();
+        continue;
+      }
+      group_cv.wait(lock);
+    }
+  }
+
+  // Under group_mu: `leader` and the oldest waiting members whose tenants no running group
+  // holds, at most group_size, in tenant order (a tenant's members keep their order).
+  std::vector<Member*> TakeGroup(Member& leader) {
+    std::vector<Member*> group;
+    int room = config.group_size - 1;  // besides the leader
+    for (Member* w : group_waiting) {
+      if (w == &leader || (room > 0 && !group_tenants.count(w->options->tenant->str()))) {
+        if (w != &leader) --room;
+        group.push_back(w);
+      }
+    }
+    for (Member* g : group) {
+      g->state = Member::kTaken;
+      group_tenants.insert(g->options->tenant->str());
+    }
+    group_waiting.erase(std::remove_if(group_waiting.begin(), group_waiting.end(),
+                                       [](Member* w) { return w->state == Member::kTaken; }),
+                        group_waiting.end());
+    std::stable_sort(group.begin(), group.end(),
+                     [](Member* a, Member* b) { return *a->options->tenant < *b->options->tenant; });
+    return group;
+  }
+
+  // One transaction for the whole group; each member's outcome is set (kDone or kAlone).
+  void RunGroup(std::vector<Member*>& group) {
+    auto conn = Checkout();
+    if (!conn.ok()) {
+      // As alone: a database that is restarting is waited for (Transact's retries), anything
+      // else is the answer.
+      for (Member* g : group) {
+        g->result = conn.status();
+        g->outcome = conn.status().reason() == "database_unavailable" ? Member::kAlone : Member::kDone;
+      }
+      return;
+    }
+    MarkInUse(conn->get());
+    AttemptGroup(**conn, group);
+    Return(std::move(*conn));
+    std::lock_guard lock(mu);
+    ++groups;
+    grouped += group.size();
+  }
+
+  void AttemptGroup(Connection& c, std::vector<Member*>& group) {
+    static constexpr std::string_view kSavepoint = "SAVEPOINT grouped";
+    std::vector<Member*> committing;  // members whose work the COMMIT is to make durable
+    std::vector<std::string> notices;
+    bool commit_sent = false;
+    try {
+      c.tx_failed = false;
+      c.begun = false;
+      c.queue.clear();
+      c.queue.push_back(Statement{.text = BeginText(*group.front()->options), .begins = true, .preamble = true});
+      for (Member* m : group) {
+        // The savepoint and the member's settings go out with its first statement.
+        const std::size_t mark = c.queue.size();
+        const std::uint64_t trips = c.round_trips;
+        c.queue.push_back(Statement{.text = kSavepoint, .preamble = true});
+        c.queue.push_back(SettingsStatement(*m->options, /*reset=*/true));
+        Tx tx(c, *m->options, 1);
+        Status s;
+        try {
+          s = (*m->fn)(tx);
+        } catch (const ConnectionLost&) {
+          throw;
+        } catch (const std::exception& e) {
+          if (interrupted) throw;
+          s = StatusFromException(e);
+        }
+        if (s.ok() && c.tx_failed) {
+          s = Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
+        }
+        if (s.ok()) {
+          c.queue.push_back(Statement{.text = "RELEASE SAVEPOINT grouped", .preamble = true});
+          for (auto& n : tx.notices_) notices.push_back(std::move(n));
+          committing.push_back(m);
+          continue;
+        }
+        // Undo this member's work only: drop it if none of it was sent, else roll back to its
+        // savepoint (with the next statement sent, before anything else).
+        if (c.round_trips == trips) {
+          c.queue.resize(mark);
+        } else {
+          c.queue.clear();
+          c.queue.push_back(Statement{.text = "ROLLBACK TO SAVEPOINT grouped", .preamble = true});
+          c.queue.push_back(Statement{.text = "RELEASE SAVEPOINT grouped", .preamble = true});
+          c.tx_failed = false;
+        }
+        if (IsRetryable(s)) {
+          m->outcome = Member::kAlone;  // e.g. a deadlock: it runs again on its own
+        } else {
+          m->result = s;
+          m->outcome = Member::kDone;
+        }
+      }
+      if (committing.empty()) {
+        c.Rollback();
+        return;
+      }
+      commit_sent = true;
+      c.Commit(false);
+      for (Member* m : committing) {
+        m->result = Status::Ok();
+        m->outcome = Member::kDone;
+      }
+      notifier->Post(std::move(notices));
+    } catch (const std::exception& e) {
+      if (StatusFromException(e).reason() == "connection_lost") c.broken = true;
+      if (!c.broken) {
+        try {
+          c.Rollback();
+        } catch (const std::exception&) {
+          c.broken = true;
+        }
+      }
+      // Members already answered (their own refusals) or sent to run alone keep that.
+      for (Member* m : group) {
+        if (m->outcome != Member::kTaken) continue;
+        if (interrupted) {
+          m->result = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
+          m->outcome = Member::kDone;
+        } else if (commit_sent && c.broken) {
+          m->result = Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
+                                  "commit_in_doubt");
+          m->outcome = Member::kDone;
+        } else {
+          m->outcome = Member::kAlone;  // nothing of it committed: it runs again on its own
+        }
+      }
+    }
+  }
 };
 
 Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -304,6 +506,7 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
   if (config.url.empty()) return InvalidArgument("database.url is not set", "invalid_config");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  if (impl->config.group_leaders <= 0) impl->config.group_leaders = std::max(1, config.pool_size / 2);
   impl->url = WithConnectTimeout(config.url, config.connect_timeout);
   impl->notifier = std::make_unique<ChangeNotifier>(impl->url);
   std::unique_ptr<Database> db(new Database(std::move(impl)));
@@ -324,6 +527,12 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
                               [self] { return static_cast<double>(self->Stats().reconnects); });
     metrics->AddCallbackCounter("gaon_db_tx_retries_total", "Transaction attempts retried.",
                               [self] { return static_cast<double>(self->Stats().retries); });
+    metrics->AddCallbackCounter("gaon_db_groups_total",
+                                "Transactions that grouped several callers' transactions under one COMMIT.",
+                                [self] { return static_cast<double>(self->Stats().groups); });
+    metrics->AddCallbackCounter("gaon_db_grouped_transactions_total",
+                                "Callers' transactions run inside such groups (divided by the groups: their mean size).",
+                                [self] { return static_cast<double>(self->Stats().grouped); });
     ChangeNotifier* notifier = self->impl_->notifier.get();
     metrics->AddCallbackCounter("gaon_change_notices_dropped_total",
                                 "Change notices not announced (the database unreachable); the next resync finds them.",
@@ -334,8 +543,15 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
 
 Status Database::Transact(const TxOptions& options, const std::function<Status(Tx&)>& fn) {
   Impl& d = *impl_;
+  int first_attempt = 1;
+  if (options.group && d.config.group_size > 1 && options.tenant && !options.platform && !options.read_only &&
+      options.durable && options.isolation == Isolation::kReadCommitted) {
+    Impl::Member member{&options, &fn};
+    if (d.RunGrouped(member)) return member.result;
+    first_attempt = std::min(2, d.config.max_tx_attempts);  // the group was its first
+  }
   Status last;
-  for (int attempt = 1; attempt <= d.config.max_tx_attempts; ++attempt) {
+  for (int attempt = first_attempt; attempt <= d.config.max_tx_attempts; ++attempt) {
     auto conn = d.Checkout();
     if (!conn.ok()) {
       // A database that is restarting refuses connections for a moment: keep trying.
@@ -375,6 +591,12 @@ PoolStats Database::Stats() const {
   s.timeouts = impl_->timeouts;
   s.reconnects = impl_->reconnects;
   s.retries = impl_->retries;
+  s.groups = impl_->groups;
+  s.grouped = impl_->grouped;
+  {
+    std::lock_guard group_lock(impl_->group_mu);
+    s.group_waiting = static_cast<int>(impl_->group_waiting.size());
+  }
   for (const auto& c : impl_->idle) s.pending_commits += c->pending_commit ? 1 : 0;
   return s;
 }

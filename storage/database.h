@@ -58,6 +58,14 @@ struct TxOptions {
   // a restart — never for what answers a client or precedes an action outside PostgreSQL
   // (docs/controllers.md, "Durability").
   bool durable = true;
+  // May share one COMMIT with other tenants' grouped transactions running at the same time
+  // (group commit): each runs inside a savepoint of its own, under its own row-level-security
+  // settings, so it succeeds or fails as it would alone, and the group's one COMMIT makes all
+  // its successes durable at once. Transact() answers only after that COMMIT. Honoured for a
+  // durable read-committed write on one tenant (`tenant` set, not `platform`) whose
+  // statements set no setting but those listed in database.cpp (kRequestSettings); otherwise
+  // ignored. See docs/performance.md, "Group commit".
+  bool group = false;
   // Label for logs and metrics ("instances.create").
   std::string_view name = "tx";
 };
@@ -107,6 +115,9 @@ struct PoolStats {
   std::uint64_t reconnects = 0; // broken connections replaced
   std::uint64_t retries = 0;    // transaction attempts retried
   int pending_commits = 0;      // idle connections whose read-only transaction is not committed yet
+  std::uint64_t groups = 0;     // grouped transactions committed or rolled back (TxOptions::group)
+  std::uint64_t grouped = 0;    // callers' transactions run inside them
+  int group_waiting = 0;        // grouped transactions waiting for a group to take them now
 };
 
 class Database {

@@ -94,6 +94,7 @@ Result Connection::Run(Statement last) {
     if (begun) tx_failed = true;
     ThrowSqlError(std::string(kQueryCanceled), "canceling statement: the database pool was interrupted");
   }
+  ++round_trips;
   std::vector<Statement> batch;
   batch.reserve(queue.size() + 2);
   if (pending_commit) batch.push_back(Statement{.text = "COMMIT"});

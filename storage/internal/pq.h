@@ -180,6 +180,8 @@ class Connection {
   // A read-only transaction left open on purpose (TxOptions::defer_commit): it is committed
   // in front of the next statement sent on this connection.
   bool pending_commit = false;
+  // Run() calls so far: tells whether anything queued since a given point has been sent.
+  std::uint64_t round_trips = 0;
   // Statements for the next round trip: BEGIN and settings of a transaction not begun yet,
   // then anything queued with ExecLater.
   std::vector<Statement> queue;

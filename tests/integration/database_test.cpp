@@ -292,6 +292,152 @@ TEST_CASE("the tenant set for a transaction is visible to row-level security and
   CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM widgets WHERE id = 'sneaky'") == "0");
 }
 
+TEST_CASE("grouped transactions share one commit, yet each sees only its tenant and fails alone",
+          "[pg][database][rls][group]") {
+  auto tdb = test::TestDatabase::Create();
+  tdb->OwnerQuery(
+      "CREATE TABLE widgets (tenant_id text NOT NULL, id text NOT NULL, PRIMARY KEY (tenant_id, id));"
+      "SELECT gaon_protect_tenant_table('widgets');"
+      "GRANT SELECT, INSERT ON widgets TO gaon_app;");
+  auto cfg = tdb->Config(1);
+  cfg.group_leaders = 1;
+  auto db = Database::Create(cfg, nullptr).value();
+  auto grouped = [](const char* tenant, const char* principal = "") {
+    TxOptions o{.tenant = TenantId::FromTrusted(tenant), .group = true};
+    if (*principal) o.settings.emplace_back("gaon.principal", principal);
+    return o;
+  };
+  auto insert = [](Tx& tx, const std::string& tenant, const std::string& id) {
+    storage::ExecRaw(tx, "INSERT INTO widgets VALUES ('" + tenant + "', '" + id + "')");
+  };
+  auto txid = [](Tx& tx) { return storage::ExecRaw(tx, "SELECT txid_current()::text")[0][0].as<std::string>(); };
+
+  // The first caller leads a group of its own and holds it until everyone else waits; the
+  // next group then takes them all.
+  std::atomic<bool> release{false};
+  std::thread first([&] {
+    CHECK(db->Transact(grouped("ten_z"), [&](Tx& tx) {
+            insert(tx, "ten_z", "z1");
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return Status::Ok();
+          }).ok());
+  });
+  while (db->Stats().in_use == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::string id_a1, id_a2, id_d, id_e, seen_by_d;
+  int count_d = -1;
+  Status a1, a2, b, c, d, e;
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] {
+    a1 = db->Transact(grouped("ten_a", "usr_alice"), [&](Tx& tx) {
+      insert(tx, "ten_a", "a1");
+      id_a1 = txid(tx);
+      return Status::Ok();
+    });
+  });
+  callers.emplace_back([&] {
+    a2 = db->Transact(grouped("ten_a", "usr_alice"), [&](Tx& tx) {
+      insert(tx, "ten_a", "a2");
+      id_a2 = txid(tx);
+      return Status::Ok();
+    });
+  });
+  callers.emplace_back([&] {  // refuses after writing: its row must not commit
+    b = db->Transact(grouped("ten_b"), [&](Tx& tx) {
+      insert(tx, "ten_b", "b1");
+      return FailedPrecondition("changed my mind", "refused");
+    });
+  });
+  callers.emplace_back([&] {  // a failing statement: its error, and nothing of it, stays behind
+    c = db->Transact(grouped("ten_c"), [&](Tx& tx) {
+      insert(tx, "ten_c", "c1");
+      insert(tx, "ten_c", "c1");
+      return Status::Ok();
+    });
+  });
+  callers.emplace_back([&] {  // runs after ten_a's member in the same transaction
+    d = db->Transact(grouped("ten_d"), [&](Tx& tx) {
+      count_d = storage::ExecRaw(tx, "SELECT count(*) FROM widgets")[0][0].as<int>();
+      seen_by_d = storage::ExecRaw(tx, "SELECT coalesce(current_setting('gaon.principal', true), '') || '/' || "
+                                       "current_setting('gaon.tenant_id', true)")[0][0].c_str();
+      id_d = txid(tx);
+      insert(tx, "ten_d", "d1");
+      return Status::Ok();
+    });
+  });
+  callers.emplace_back([&] {  // a retryable failure: run again on its own, then committed
+    e = db->Transact(grouped("ten_e"), [&](Tx& tx) {
+      insert(tx, "ten_e", "e" + std::to_string(tx.attempt()));
+      id_e = txid(tx);
+      if (tx.attempt() == 1) return Aborted("conflict", "serialization_failure");
+      return Status::Ok();
+    });
+  });
+  while (db->Stats().group_waiting < 6) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  release = true;
+  first.join();
+  for (auto& t : callers) t.join();
+
+  CHECK(a1.ok());
+  CHECK(a2.ok());
+  CHECK(b.reason() == "refused");
+  CHECK(c.code() == StatusCode::kAlreadyExists);
+  CHECK(d.ok());
+  CHECK(e.ok());
+  // One transaction: ten_a's two callers, one after the other, then ten_d's.
+  CHECK(id_a1 == id_d);
+  CHECK(id_a2 == id_d);
+  CHECK(id_e != id_d);  // its retry ran alone
+  // Inside the shared transaction ten_d saw none of ten_a's rows and none of its settings.
+  CHECK(count_d == 0);
+  CHECK(seen_by_d == "/ten_d");
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT string_agg(id, ',' ORDER BY id) FROM widgets") ==
+        "a1,a2,d1,e2,z1");
+  const auto stats = db->Stats();
+  CHECK(stats.groups == 2);  // ten_z alone, then all the others
+  CHECK(stats.grouped == 7);
+  CHECK(stats.group_waiting == 0);
+}
+
+TEST_CASE("a tenant in a running group joins no other group until that one ends", "[pg][database][group]") {
+  auto tdb = test::TestDatabase::Create();
+  auto cfg = tdb->Config(2);
+  cfg.group_leaders = 2;
+  auto db = Database::Create(cfg, nullptr).value();
+  auto grouped = [](const char* tenant) { return TxOptions{.tenant = TenantId::FromTrusted(tenant), .group = true}; };
+  auto txid = [](Tx& tx) { return storage::ExecRaw(tx, "SELECT txid_current()::text")[0][0].as<std::string>(); };
+  std::atomic<bool> release{false};
+  std::string id_z1, id_z2, id_y;
+  std::thread z1([&] {
+    CHECK(db->Transact(grouped("ten_z"), [&](Tx& tx) {
+            id_z1 = txid(tx);
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return Status::Ok();
+          }).ok());
+  });
+  while (db->Stats().in_use == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // ten_z's second caller waits although a second group could start: its tenant is taken.
+  std::thread z2([&] {
+    CHECK(db->Transact(grouped("ten_z"), [&](Tx& tx) {
+            id_z2 = txid(tx);
+            return Status::Ok();
+          }).ok());
+  });
+  while (db->Stats().group_waiting == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // ten_y leads that second group meanwhile, without ten_z's waiting caller.
+  CHECK(db->Transact(grouped("ten_y"), [&](Tx& tx) {
+          id_y = txid(tx);
+          return Status::Ok();
+        }).ok());
+  CHECK(db->Stats().group_waiting == 1);
+  release = true;
+  z1.join();
+  z2.join();
+  CHECK(id_z2 != id_y);
+  CHECK(id_z2 != id_z1);
+  CHECK(db->Stats().groups == 3);
+}
+
 TEST_CASE("only a transaction marked not durable commits without waiting for the disk", "[pg][database]") {
   auto tdb = test::TestDatabase::Create();
   auto db = Database::Create(tdb->Config(), nullptr).value();
