@@ -118,6 +118,10 @@ struct App::Impl {
   Services services;
   Router router;
   ThreadPool workers;
+  // Requests of group_commit routes wait for their group's COMMIT on threads of their own: as
+  // many as the groups running at once can hold, so that they neither hold back the other
+  // requests nor outnumber the connections those requests wait for. Null when groups are off.
+  std::unique_ptr<ThreadPool> group_workers;
   HttpMetrics metrics;
   bool access_log;
   std::unique_ptr<RateLimiter> limiter;
@@ -132,6 +136,10 @@ struct App::Impl {
         access_log(s.config ? s.config->log.access : true),
         streams(s.config ? s.config->server.max_streams : 256),
         last_use(s.db, std::chrono::seconds(1)) {
+    if (s.config && s.config->database.group_size > 1) {
+      group_workers = std::make_unique<ThreadPool>(s.config->database.group_size * s.config->database.GroupLeaders(),
+                                                   "grouped");
+    }
     if (s.feed) {
       // Trust cached authentication only while every change to it is heard about.
       s.feed->OnConnection([this](bool up) { auth_cache.SetEnabled(up); });
@@ -428,6 +436,7 @@ const Router& App::router() const { return impl_->router; }
 
 void App::Stop() {
   impl_->workers.Stop();
+  if (impl_->group_workers) impl_->group_workers->Stop();
   impl_->streams.Wait();
   impl_->last_use.Flush();
 }
@@ -465,7 +474,8 @@ void App::Handle(http::HttpRequest request, std::function<void(http::HttpRespons
   }
   auto shared_done = std::make_shared<std::function<void(http::HttpResponse)>>(std::move(done));
   auto req = std::make_shared<http::HttpRequest>(std::move(request));
-  const bool queued = d.workers.Submit([&d, &route, req, params = std::move(match.params), shared_done, start]() mutable {
+  ThreadPool& pool = route.options.group_commit && d.group_workers ? *d.group_workers : d.workers;
+  const bool queued = pool.Submit([&d, &route, req, params = std::move(match.params), shared_done, start]() mutable {
     http::HttpResponse res = d.Run(route, *req, std::move(params));
     d.Record(route.index, route.pattern, *req, res, start);
     if (!res.stream) return (*shared_done)(std::move(res));

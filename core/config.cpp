@@ -155,7 +155,7 @@ const std::vector<KeyDef>& Defs() {
     add("server.io_threads", "int", "0", "HTTP I/O threads; 0 means one per core.",
         IntSetter(&Config::server, &ServerConfig::io_threads, 0, 256));
     add("server.workers", "int", "0",
-        "Threads that run handlers touching the database; 0 means four per connection (4 × database.pool_size).",
+        "Threads that run handlers touching the database; 0 means database.pool_size.",
         IntSetter(&Config::server, &ServerConfig::workers, 0, 1024));
     add("server.max_connections", "int", "10000",
         "Open connections beyond this are answered 503 and closed.",

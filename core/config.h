@@ -7,6 +7,7 @@
 // Thread-safety: a Config is a plain value; share it read-only after loading.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -53,6 +54,8 @@ struct DatabaseConfig {
   // shared), and most such groups running at once (0: half of pool_size, at least one).
   int group_size = 8;
   int group_leaders = 0;
+  // group_leaders with its default applied.
+  int GroupLeaders() const { return group_leaders > 0 ? group_leaders : std::max(1, pool_size / 2); }
   bool migrate_on_start = false;
   std::string migrations_dir;  // empty = the migrations compiled into gaond
 };

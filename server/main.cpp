@@ -260,9 +260,7 @@ int RunServe(const std::string& config_path, const std::string& roles) {
     controllers = std::make_unique<controller::Manager>(**db, feed, *driver, config->controller,
                                                         config->billing_grace_period, metrics);
   }
-  // More workers than connections, so that creates waiting to share a COMMIT (group commit,
-  // storage::TxOptions::group) do not hold back the requests behind them.
-  const int workers = config->server.workers > 0 ? config->server.workers : 4 * config->database.pool_size;
+  const int workers = config->server.workers > 0 ? config->server.workers : config->database.pool_size;
   api::App app(services, workers);
   auto server = http::HttpServer::Create(config->server, &app);
   if (!server.ok()) return Fail(server.status());

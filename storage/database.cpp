@@ -506,7 +506,7 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
   if (config.url.empty()) return InvalidArgument("database.url is not set", "invalid_config");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  if (impl->config.group_leaders <= 0) impl->config.group_leaders = std::max(1, config.pool_size / 2);
+  impl->config.group_leaders = config.GroupLeaders();
   impl->url = WithConnectTimeout(config.url, config.connect_timeout);
   impl->notifier = std::make_unique<ChangeNotifier>(impl->url);
   std::unique_ptr<Database> db(new Database(std::move(impl)));
