@@ -484,12 +484,12 @@ struct Database::Impl {
       // Members already answered (their own refusals) or sent to run alone keep that.
       for (Member* m : group) {
         if (m->outcome != Member::kTaken) continue;
-        if (interrupted) {
-          m->result = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
-          m->outcome = Member::kDone;
-        } else if (commit_sent && c.broken) {
+        if (commit_sent && c.broken) {  // as alone: checked before the interrupt, it may have committed
           m->result = Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
                                   "commit_in_doubt");
+          m->outcome = Member::kDone;
+        } else if (interrupted) {
+          m->result = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
           m->outcome = Member::kDone;
         } else {
           m->outcome = Member::kAlone;  // nothing of it committed: it runs again on its own
