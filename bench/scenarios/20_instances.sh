@@ -3,7 +3,8 @@
 # each next to the bare server's GET /row/{id} and POST /row (BEGIN/INSERT/COMMIT).
 # Targets: GET ≥ 0.5 × bare GET, create ≥ 0.4 × bare insert, the latter across 64 tenants:
 # admission is exact because a tenant's creates are serialised on its quota rows, so one
-# tenant's create rate is bounded by that lock (measured too, without a target). Rate limits
+# tenant's create rate is bounded by that lock (measured too, without a target; group commit
+# runs a tenant's waiting creates one after the other in one shared transaction). Rate limits
 # are off: the bench drives everything through a few principals. gaond serves the API only
 # (no controllers): these figures are the API's; scenario_controllers measures the rest.
 # Nothing is placed, so the queue grows with every create (to ~50,000 by the last round).
