@@ -211,7 +211,7 @@ const std::vector<KeyDef>& Defs() {
         "Attempts for a transaction that hits serialization failures, deadlocks or a lost connection.",
         IntSetter(&Config::database, &DatabaseConfig::max_tx_attempts, 1, 100));
     add("database.group_size", "int", "8",
-        "Most tenants' creates that share one transaction and its COMMIT (group commit); 1 turns it off.",
+        "Most instance creates that share one transaction and its COMMIT (group commit); 1 turns it off.",
         IntSetter(&Config::database, &DatabaseConfig::group_size, 1, 64));
     add("database.group_leaders", "int", "0",
         "Most such shared transactions running at once; 0 means half of database.pool_size (at least 1).",

@@ -58,8 +58,8 @@ struct TxOptions {
   // a restart — never for what answers a client or precedes an action outside PostgreSQL
   // (docs/controllers.md, "Durability").
   bool durable = true;
-  // May share one COMMIT with other tenants' grouped transactions running at the same time
-  // (group commit): each runs inside a savepoint of its own, under its own row-level-security
+  // May share one COMMIT with other grouped transactions, of any tenant, waiting at the same
+  // time (group commit): each runs inside a savepoint of its own, under its own row-level-security
   // settings, so it succeeds or fails as it would alone, and the group's one COMMIT makes all
   // its successes durable at once. Transact() answers only after that COMMIT. Honoured for a
   // durable read-committed write on one tenant (`tenant` set, not `platform`) whose
