@@ -90,13 +90,29 @@ Statement SettingsStatement(const TxOptions& o, bool reset) {
   return settings;
 }
 
-// Queues BEGIN and the row-level-security settings; they go out with the first statement.
-void StartTransaction(Connection& c, const TxOptions& o) {
+// Queues BEGIN; it goes out with the first statement.
+void QueueBegin(Connection& c, const TxOptions& o) {
   c.tx_failed = false;
   c.begun = false;
   c.queue.clear();
   c.queue.push_back(Statement{.text = BeginText(o), .begins = true, .preamble = true});
+}
+
+// Queues BEGIN and the row-level-security settings; they go out with the first statement.
+void StartTransaction(Connection& c, const TxOptions& o) {
+  QueueBegin(c, o);
   c.queue.push_back(SettingsStatement(o, /*reset=*/false));
+}
+
+// The answers a transaction alone and a grouped one give alike.
+Status SwallowedFailure() {
+  return Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
+}
+Status CommitInDoubt() {
+  return Unavailable("the database connection was lost during COMMIT; the outcome is unknown", "commit_in_doubt");
+}
+Status CancelledAtShutdown() {
+  return Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
 }
 
 bool IsRetryable(const Status& s) {
@@ -310,7 +326,7 @@ struct Database::Impl {
         // A statement failed and the callback swallowed it: PostgreSQL would answer COMMIT
         // with ROLLBACK, so this must not be reported as committed.
         c.Rollback();
-        return Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
+        return SwallowedFailure();
       }
       assert((!options.defer_commit || options.read_only) && "only read-only transactions may defer their COMMIT");
       committing = true;
@@ -320,14 +336,13 @@ struct Database::Impl {
     } catch (const ConnectionLost&) {
       c.broken = true;
       if (committing) {
-        return Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
-                           "commit_in_doubt");
+        return CommitInDoubt();
       }
       return Unavailable("the database connection was lost", "connection_lost");
     } catch (const std::exception& e) {
       Status s = StatusFromException(e);
       if (const auto* sql = dynamic_cast<const SqlError*>(&e); sql && sql->state() == kQueryCanceled && interrupted) {
-        s = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
+        s = CancelledAtShutdown();
       }
       try {
         if (!c.broken) c.Rollback();
@@ -415,10 +430,7 @@ struct Database::Impl {
     std::vector<std::string> notices;
     bool commit_sent = false;
     try {
-      c.tx_failed = false;
-      c.begun = false;
-      c.queue.clear();
-      c.queue.push_back(Statement{.text = BeginText(*group.front()->options), .begins = true, .preamble = true});
+      QueueBegin(c, *group.front()->options);
       for (Member* m : group) {
         // The savepoint and the member's settings go out with its first statement.
         const std::size_t mark = c.queue.size();
@@ -436,7 +448,7 @@ struct Database::Impl {
           s = StatusFromException(e);
         }
         if (s.ok() && c.tx_failed) {
-          s = Internal("a statement failed inside a transaction that was then committed", "transaction_failed");
+          s = SwallowedFailure();
         }
         if (s.ok()) {
           c.queue.push_back(Statement{.text = "RELEASE SAVEPOINT grouped", .preamble = true});
@@ -485,11 +497,10 @@ struct Database::Impl {
       for (Member* m : group) {
         if (m->outcome != Member::kTaken) continue;
         if (commit_sent && c.broken) {  // as alone: checked before the interrupt, it may have committed
-          m->result = Unavailable("the database connection was lost during COMMIT; the outcome is unknown",
-                                  "commit_in_doubt");
+          m->result = CommitInDoubt();
           m->outcome = Member::kDone;
         } else if (interrupted) {
-          m->result = Unavailable("gaond is shutting down: the transaction was cancelled and rolled back", "shutting_down");
+          m->result = CancelledAtShutdown();
           m->outcome = Member::kDone;
         } else {
           m->outcome = Member::kAlone;  // nothing of it committed: it runs again on its own

@@ -38,6 +38,13 @@ std::string LiveCount(TestCloud& c, const std::string& tenant) {
                            "' AND deleted_at IS NULL");
 }
 
+// gaond serving the API with at most `leaders` groups of creates at once (group commit).
+std::unique_ptr<TestCloud> GroupedCloud(int leaders) {
+  return TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"},
+                                   {"GAON_DATABASE_GROUP_LEADERS", std::to_string(leaders)},
+                                   {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
+}
+
 // `count` tenants named prefix-0…, each with a GPU limit of `gpus` (other dimensions ample)
 // and a tenant-member key: {tenant ids, keys}.
 std::pair<std::vector<std::string>, std::vector<std::string>> MakeTenants(TestCloud& c, const std::string& prefix,
@@ -250,9 +257,7 @@ TEST_CASE("200 parallel creates against a 10-GPU quota admit exactly 10", "[e2e]
 TEST_CASE("creates of many tenants at once share commits, and each tenant admits, sees and audits only its own",
           "[e2e][quotas][concurrency][group]") {
   // One group at a time, so concurrent creates of different tenants must share transactions.
-  auto c = TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"},
-                                     {"GAON_DATABASE_GROUP_LEADERS", "1"},
-                                     {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
+  auto c = GroupedCloud(1);
   constexpr int kTenants = 6, kPerTenant = 20, kLimit = 5;
   const auto [tenants, keys] = MakeTenants(*c, "group", kTenants, kLimit);
   // Every tenant asks for the same names: names are unique per tenant, not across tenants.
@@ -314,9 +319,7 @@ TEST_CASE("creates of many tenants at once share commits, and each tenant admits
 
 TEST_CASE("grouped creates answered 202 survive a PostgreSQL crash in the middle of a flood, and no other is half made",
           "[e2e][quotas][group][crash][serial]") {
-  auto c = TestCloud::Start(ApiOnly({{"GAON_DATABASE_POOL_SIZE", "8"},
-                                     {"GAON_DATABASE_GROUP_LEADERS", "2"},
-                                     {"GAON_DATABASE_CHECKOUT_TIMEOUT", "60s"}}));
+  auto c = GroupedCloud(2);
   constexpr int kTenants = 4, kThreadsPerTenant = 4, kPerThread = 40;
   const auto [tenants, keys] = MakeTenants(*c, "crash", kTenants, 1000);
   struct Answer {
