@@ -21,10 +21,22 @@ std::string RandomBytes(std::size_t n) {
 
 std::string RandomToken(std::size_t n) { return Base64UrlEncode(RandomBytes(n)); }
 
+namespace {
+
+// SHA-256 fetched from the default provider once. EVP_sha256() makes every digest fetch the
+// implementation again (a locked lookup in OpenSSL 3): most of the cost of hashing an API key,
+// which every authenticated request does.
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md ? md : EVP_sha256();
+}
+
+}  // namespace
+
 std::string Sha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), md, &len, FetchedSha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
@@ -33,7 +45,7 @@ std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(FetchedSha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
   return std::string(reinterpret_cast<char*>(md), len);
 }

@@ -33,13 +33,21 @@ std::string WithConnectTimeout(const std::string& url, std::chrono::milliseconds
   return url + " connect_timeout=" + std::to_string(secs);
 }
 
-const char* BeginText(const TxOptions& o) {
+// The BEGIN for `o`, a named statement prepared once per connection like any other: a
+// transaction costs PostgreSQL no parsing of its BEGIN (nor of its COMMIT, storage/pq.cpp).
+Sql BeginSql(const TxOptions& o) {
   switch (o.isolation) {
-    case Isolation::kReadCommitted: return o.read_only ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED";
-    case Isolation::kRepeatableRead: return o.read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
-    case Isolation::kSerializable: return o.read_only ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    case Isolation::kReadCommitted:
+      return o.read_only ? Sql{"tx.begin.rc.ro", "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"}
+                         : Sql{"tx.begin.rc", "BEGIN ISOLATION LEVEL READ COMMITTED"};
+    case Isolation::kRepeatableRead:
+      return o.read_only ? Sql{"tx.begin.rr.ro", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}
+                         : Sql{"tx.begin.rr", "BEGIN ISOLATION LEVEL REPEATABLE READ"};
+    case Isolation::kSerializable:
+      return o.read_only ? Sql{"tx.begin.ser.ro", "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"}
+                         : Sql{"tx.begin.ser", "BEGIN ISOLATION LEVEL SERIALIZABLE"};
   }
-  return "BEGIN";
+  return {"tx.begin", "BEGIN"};
 }
 
 std::string Array(const std::vector<std::string>& items) {
@@ -95,7 +103,8 @@ void QueueBegin(Connection& c, const TxOptions& o) {
   c.tx_failed = false;
   c.begun = false;
   c.queue.clear();
-  c.queue.push_back(Statement{.text = BeginText(o), .begins = true, .preamble = true});
+  const Sql begin = BeginSql(o);
+  c.queue.push_back(Statement{.name = begin.name, .text = begin.text, .begins = true, .preamble = true});
 }
 
 // Queues BEGIN and the row-level-security settings; they go out with the first statement.

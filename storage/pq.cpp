@@ -84,6 +84,11 @@ namespace {
   throw SqlError(state, message);
 }
 
+// COMMIT as a named statement, prepared once per connection like BEGIN (database.cpp):
+// PostgreSQL then parses neither on every transaction. A prepared COMMIT is accepted in a
+// failed transaction too (it ends it), as a plain one is.
+Statement CommitStatement() { return Statement{.name = "tx.commit", .text = "COMMIT"}; }
+
 }  // namespace
 
 Result Connection::Run(Statement last) {
@@ -97,7 +102,7 @@ Result Connection::Run(Statement last) {
   ++round_trips;
   std::vector<Statement> batch;
   batch.reserve(queue.size() + 2);
-  if (pending_commit) batch.push_back(Statement{.text = "COMMIT"});
+  if (pending_commit) batch.push_back(CommitStatement());
   for (auto& q : queue) batch.push_back(std::move(q));
   queue.clear();
   batch.push_back(std::move(last));
@@ -120,13 +125,12 @@ Result Connection::Run(Statement last) {
     values.clear();
     for (const auto& p : s.params) values.push_back(p ? p->c_str() : nullptr);
     const int n = static_cast<int>(values.size());
-    const std::string text(s.Text());
     if (s.name.empty()) {
-      sent = sent && PQsendQueryParams(raw, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
+      sent = sent && PQsendQueryParams(raw, std::string(s.Text()).c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
     } else {
       const std::string name(s.name);
       if (!prepared.count(s.name) && preparing.insert(s.name).second) {
-        sent = sent && PQsendPrepare(raw, name.c_str(), text.c_str(), 0, nullptr);
+        sent = sent && PQsendPrepare(raw, name.c_str(), std::string(s.Text()).c_str(), 0, nullptr);
         expects.push_back({&s, true});
       }
       sent = sent && PQsendQueryPrepared(raw, name.c_str(), n, values.data(), nullptr, nullptr, 0);
@@ -205,7 +209,7 @@ void Connection::Commit(bool defer) {
   if (defer && !work_queued) {
     pending_commit = true;
   } else {
-    Run(Statement{.text = "COMMIT"});
+    Run(CommitStatement());
   }
   begun = false;
 }
