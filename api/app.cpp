@@ -213,6 +213,8 @@ struct App::Impl {
     } else if (ctx.route.permission != Permission::kPublic) {
       AddAuthOptions(creds, &options);
     }
+    // A read whose caller needs no lookup is mostly one query: tried without BEGIN and COMMIT.
+    options.one_trip = reading && (lookup.cached || ctx.route.permission == Permission::kPublic);
     if (ctx.route.options.own_transaction) {
       if (ctx.route.permission != Permission::kPublic) {
         auto admit = [&](storage::Tx& tx) -> Status {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <set>
 #include <unordered_set>
 #include <vector>
 
@@ -63,6 +64,10 @@ std::string Array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+// Attempt's answer when a transaction tried as one round trip (TxOptions::one_trip) needed a
+// second; Transact runs it again with BEGIN, so no caller sees it.
+constexpr std::string_view kNeedsTransactionBlock = "needs_transaction_block";
+
 constexpr Sql kSettings{"gaon.tx.settings", "SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)"};
 
 // Every setting a request's statements may set: TxOptions::settings and the set_config calls
@@ -73,8 +78,9 @@ constexpr std::string_view kRequestSettings[] = {"gaon.tenant_id",  "gaon.platfo
                                                  "gaon.auth_credential", "gaon.auth_email", "gaon.platform_saved"};
 
 // The statement that sets `o`'s row-level-security settings; with `reset`, every other
-// request setting is set back to empty too.
-Statement SettingsStatement(const TxOptions& o, bool reset) {
+// request setting is set back to empty too; with `read_only`, transaction_read_only (what
+// BEGIN … READ ONLY sets, for a transaction without BEGIN).
+Statement SettingsStatement(const TxOptions& o, bool reset, bool read_only = false) {
   std::vector<std::string> names = {"gaon.tenant_id", "gaon.platform"};
   std::vector<std::string> values = {o.tenant ? o.tenant->str() : std::string(), o.platform ? "on" : "off"};
   for (const auto& [n, v] : o.settings) {
@@ -93,6 +99,10 @@ Statement SettingsStatement(const TxOptions& o, bool reset) {
     names.push_back("synchronous_commit");
     values.push_back("off");
   }
+  if (read_only) {
+    names.push_back("transaction_read_only");
+    values.push_back("on");
+  }
   Statement settings = Prepared(kSettings, Array(names), Array(values));
   settings.preamble = true;
   return settings;
@@ -102,15 +112,21 @@ Statement SettingsStatement(const TxOptions& o, bool reset) {
 void QueueBegin(Connection& c, const TxOptions& o) {
   c.tx_failed = false;
   c.begun = false;
+  c.one_trip = c.one_trip_sent = false;
   c.queue.clear();
   const Sql begin = BeginSql(o);
   c.queue.push_back(Statement{.name = begin.name, .text = begin.text, .begins = true, .preamble = true});
 }
 
 // Queues BEGIN and the row-level-security settings; they go out with the first statement.
-void StartTransaction(Connection& c, const TxOptions& o) {
+// `one_trip` (TxOptions::one_trip): no BEGIN, and the settings make the transaction read-only.
+void StartTransaction(Connection& c, const TxOptions& o, bool one_trip) {
   QueueBegin(c, o);
-  c.queue.push_back(SettingsStatement(o, /*reset=*/false));
+  if (one_trip) {
+    c.queue.clear();
+    c.one_trip = true;
+  }
+  c.queue.push_back(SettingsStatement(o, /*reset=*/false, /*read_only=*/one_trip));
 }
 
 // The answers a transaction alone and a grouped one give alike.
@@ -181,6 +197,23 @@ struct Database::Impl {
   int group_leaders_running = 0;
   std::uint64_t groups = 0, grouped = 0;  // guarded by mu, like the pool's counters
 
+  // TxOptions::one_trip: the names of transactions that needed a second round trip after all;
+  // they run with BEGIN from then on.
+  std::mutex multi_trip_mu;
+  std::set<std::string, std::less<>> multi_trip;
+  std::uint64_t one_trip_reruns = 0;  // guarded by multi_trip_mu
+
+  bool MayRunAsOneTrip(const TxOptions& o) {
+    if (!o.one_trip || !o.read_only || o.isolation != Isolation::kReadCommitted) return false;
+    std::lock_guard lock(multi_trip_mu);
+    return multi_trip.find(o.name) == multi_trip.end();
+  }
+  void RememberMultiTrip(const TxOptions& o) {
+    std::lock_guard lock(multi_trip_mu);
+    multi_trip.emplace(o.name);
+    ++one_trip_reruns;
+  }
+
   // Commits read-only transactions left open on idle connections (defer_commit), so no
   // transaction — and no lock it holds — outlives its request by more than a few milliseconds.
   void Flush() {
@@ -224,7 +257,9 @@ struct Database::Impl {
     // Notices (e.g. "there is no transaction in progress") are not errors; keep them off stderr.
     PQsetNoticeProcessor(c->raw, [](void*, const char*) {}, nullptr);
     try {
-      c->RunPlain(("SET TIME ZONE 'UTC'; SET statement_timeout = " + std::to_string(config.statement_timeout.count()) +
+      // Transactions without BEGIN (TxOptions::one_trip) take the default isolation.
+      c->RunPlain(("SET TIME ZONE 'UTC'; SET default_transaction_isolation = 'read committed'; "
+                   "SET statement_timeout = " + std::to_string(config.statement_timeout.count()) +
                    "; SET application_name = 'gaond'")
                       .c_str());
     } catch (const std::exception& e) {
@@ -321,10 +356,11 @@ struct Database::Impl {
   }
 
   // One attempt. Marks the connection broken when it must be discarded.
-  Status Attempt(Connection& c, const TxOptions& options, int attempt, const std::function<Status(Tx&)>& fn) {
+  Status Attempt(Connection& c, const TxOptions& options, int attempt, bool one_trip,
+                 const std::function<Status(Tx&)>& fn) {
     bool committing = false;
     try {
-      StartTransaction(c, options);
+      StartTransaction(c, options, one_trip);
       Tx tx(c, options, attempt);
       Status s = fn(tx);
       if (!s.ok()) {
@@ -342,6 +378,9 @@ struct Database::Impl {
       c.Commit(options.defer_commit);
       notifier->Post(std::move(tx.notices_));
       return Status::Ok();
+    } catch (const NeedsTransactionBlock&) {
+      c.Rollback();  // nothing of this attempt is open any more; nothing was sent for it
+      return Internal("a transaction run as one round trip needed a second", std::string(kNeedsTransactionBlock));
     } catch (const ConnectionLost&) {
       c.broken = true;
       if (committing) {
@@ -553,6 +592,10 @@ StatusOr<std::unique_ptr<Database>> Database::Create(const DatabaseConfig& confi
     metrics->AddCallbackCounter("gaon_db_grouped_transactions_total",
                                 "Callers' transactions run inside such groups (divided by the groups: their mean size).",
                                 [self] { return static_cast<double>(self->Stats().grouped); });
+    metrics->AddCallbackCounter("gaon_db_one_trip_reruns_total",
+                                "Reads tried as one round trip without BEGIN that needed a second and ran again with "
+                                "BEGIN (once per kind of transaction).",
+                                [self] { return static_cast<double>(self->Stats().one_trip_reruns); });
     ChangeNotifier* notifier = self->impl_->notifier.get();
     metrics->AddCallbackCounter("gaon_change_notices_dropped_total",
                                 "Change notices not announced (the database unreachable); the next resync finds them.",
@@ -571,7 +614,9 @@ Status Database::Transact(const TxOptions& options, const std::function<Status(T
     first_attempt = std::min(2, d.config.max_tx_attempts);  // the group was its first
   }
   Status last;
-  for (int attempt = first_attempt; attempt <= d.config.max_tx_attempts; ++attempt) {
+  bool one_trip = d.MayRunAsOneTrip(options);
+  int attempts = d.config.max_tx_attempts;
+  for (int attempt = first_attempt; attempt <= attempts; ++attempt) {
     auto conn = d.Checkout();
     if (!conn.ok()) {
       // A database that is restarting refuses connections for a moment: keep trying.
@@ -579,9 +624,17 @@ Status Database::Transact(const TxOptions& options, const std::function<Status(T
       if (last.reason() != "database_unavailable" || attempt == d.config.max_tx_attempts) return last;
     } else {
       d.MarkInUse(conn->get());
-      last = d.Attempt(**conn, options, attempt, fn);
+      last = d.Attempt(**conn, options, attempt, one_trip, fn);
       d.Return(std::move(*conn));
-      if (!IsRetryable(last) || attempt == d.config.max_tx_attempts) return last;
+      if (one_trip && last.reason() == kNeedsTransactionBlock) {
+        // Again with BEGIN, as the next attempt (the rate limit is charged on the first only)
+        // but not as a retry: no backoff, and it does not use up one.
+        d.RememberMultiTrip(options);
+        one_trip = false;
+        ++attempts;
+        continue;
+      }
+      if (!IsRetryable(last) || attempt == attempts) return last;
     }
     {
       std::lock_guard lock(d.mu);
@@ -613,6 +666,10 @@ PoolStats Database::Stats() const {
   s.retries = impl_->retries;
   s.groups = impl_->groups;
   s.grouped = impl_->grouped;
+  {
+    std::lock_guard trip_lock(impl_->multi_trip_mu);
+    s.one_trip_reruns = impl_->one_trip_reruns;
+  }
   {
     std::lock_guard group_lock(impl_->group_mu);
     s.group_waiting = static_cast<int>(impl_->group_waiting.size());

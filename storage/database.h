@@ -52,6 +52,14 @@ struct TxOptions {
   // the same connection (or by the pool's flusher within milliseconds). Saves a round trip per
   // read; must not be set for a transaction that writes, whose COMMIT is what a 2xx promises.
   bool defer_commit = false;
+  // For a read-only READ COMMITTED transaction that probably needs one round trip (a read whose
+  // caller is already authenticated): try it without BEGIN and COMMIT. PostgreSQL runs the
+  // statements of one round trip in one implicit transaction, ended by the round trip's Sync;
+  // `transaction_read_only` set with the settings keeps it read-only. Should it need a second
+  // round trip, nothing of it is used: it runs again with BEGIN, as would every later
+  // transaction of the same `name`. Saves PostgreSQL two statements per read. Ignored for
+  // anything but a read-only READ COMMITTED transaction.
+  bool one_trip = false;
   // False: COMMIT returns before its WAL reaches the disk (SET LOCAL synchronous_commit = off).
   // A PostgreSQL crash may then lose the transaction, never half of it and never one committed
   // after it. Only for a controller's record of what it observed, which it observes again after
@@ -118,6 +126,7 @@ struct PoolStats {
   std::uint64_t groups = 0;     // grouped transactions committed or rolled back (TxOptions::group)
   std::uint64_t grouped = 0;    // callers' transactions run inside them
   int group_waiting = 0;        // grouped transactions waiting for a group to take them now
+  std::uint64_t one_trip_reruns = 0;  // one_trip transactions that needed BEGIN after all
 };
 
 class Database {

@@ -99,6 +99,13 @@ Result Connection::Run(Statement last) {
     if (begun) tx_failed = true;
     ThrowSqlError(std::string(kQueryCanceled), "canceling statement: the database pool was interrupted");
   }
+  if (one_trip) {
+    if (one_trip_sent) {
+      queue.clear();
+      throw NeedsTransactionBlock("a transaction run as one round trip needed a second");
+    }
+    one_trip_sent = true;
+  }
   ++round_trips;
   std::vector<Statement> batch;
   batch.reserve(queue.size() + 2);
@@ -182,7 +189,7 @@ Result Connection::Run(Statement last) {
     throw ConnectionLost("the database connection was lost");
   }
   if (!error_state.empty()) {
-    if (begun) tx_failed = true;
+    if (begun || one_trip) tx_failed = true;
     if (!error_is_last) throw SqlError(error_state, error_message);
     ThrowSqlError(error_state, error_message);
   }
@@ -201,6 +208,14 @@ void Connection::Flush() {
 }
 
 void Connection::Commit(bool defer) {
+  if (one_trip) {
+    // The round trip's Sync ended the transaction. Statements still queued (ExecLater) are
+    // that round trip when none went yet, else a second one (NeedsTransactionBlock).
+    if (WorkQueued()) Flush();
+    queue.clear();
+    one_trip = one_trip_sent = false;
+    return;
+  }
   const bool work_queued = WorkQueued();
   if (!begun && !work_queued) {
     queue.clear();  // nothing was sent: there is nothing to commit
@@ -216,6 +231,7 @@ void Connection::Commit(bool defer) {
 
 void Connection::Rollback() {
   queue.clear();
+  one_trip = one_trip_sent = false;  // PostgreSQL ended it at the round trip's Sync
   if (begun) {
     begun = false;
     RunPlain("ROLLBACK");
@@ -247,6 +263,8 @@ Result ExecRaw(Tx& tx, const std::string& text) {
 
 bool CopyOut(Tx& tx, const std::string& copy, const std::function<bool(std::string_view)>& sink) {
   Connection& c = TxAccess::Conn(tx);
+  // COPY follows in an exchange of its own, which needs the transaction block.
+  if (c.one_trip) throw NeedsTransactionBlock("COPY needs a transaction block");
   c.Run(Statement{.text = "SELECT 1"});  // BEGIN, the settings and anything queued go first
   pg_conn* raw = c.raw;
   auto lost = [&c]() {

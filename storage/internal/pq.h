@@ -59,6 +59,12 @@ class ConnectionLost : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// A transaction run as one round trip (TxOptions::one_trip) needed a second. Nothing was sent
+// for it; Database::Transact runs the transaction again with BEGIN.
+class NeedsTransactionBlock : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class Result;
 
@@ -180,6 +186,11 @@ class Connection {
   // A read-only transaction left open on purpose (TxOptions::defer_commit): it is committed
   // in front of the next statement sent on this connection.
   bool pending_commit = false;
+  // The open transaction has no BEGIN (TxOptions::one_trip): PostgreSQL runs the statements of
+  // a round trip in one implicit transaction, which the round trip's Sync ends. So the
+  // transaction is its first round trip; Run() throws NeedsTransactionBlock on a second.
+  bool one_trip = false;
+  bool one_trip_sent = false;
   // Run() calls so far: tells whether anything queued since a given point has been sent.
   std::uint64_t round_trips = 0;
   // Statements for the next round trip: BEGIN and settings of a transaction not begun yet,

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/metrics.h"
 #include "storage/audit.h"
@@ -259,8 +261,8 @@ TEST_CASE("real serializable conflicts between concurrent transactions all commi
   CHECK(db->Stats().retries > 0);
 }
 
-TEST_CASE("the tenant set for a transaction is visible to row-level security and nothing else leaks",
-          "[pg][database][rls]") {
+// A tenant-owned table under the standard policy: ten_a owns w1 and w2, ten_b owns w3.
+std::unique_ptr<test::TestDatabase> WidgetsOfTwoTenants() {
   auto tdb = test::TestDatabase::Create();
   tdb->OwnerQuery(
       "CREATE TABLE widgets (tenant_id text NOT NULL, id text NOT NULL, PRIMARY KEY (tenant_id, id));"
@@ -268,6 +270,12 @@ TEST_CASE("the tenant set for a transaction is visible to row-level security and
       "GRANT SELECT, INSERT ON widgets TO gaon_app;"
       "SET gaon.platform = 'on';"
       "INSERT INTO widgets VALUES ('ten_a', 'w1'), ('ten_a', 'w2'), ('ten_b', 'w3');");
+  return tdb;
+}
+
+TEST_CASE("the tenant set for a transaction is visible to row-level security and nothing else leaks",
+          "[pg][database][rls]") {
+  auto tdb = WidgetsOfTwoTenants();
   auto db = Database::Create(tdb->Config(), nullptr).value();
   auto count = [&](TxOptions o) {
     int n = -1;
@@ -290,6 +298,63 @@ TEST_CASE("the tenant set for a transaction is visible to row-level security and
   });
   CHECK_FALSE(cross.ok());
   CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM widgets WHERE id = 'sneaky'") == "0");
+}
+
+TEST_CASE("a read tried as one round trip sees only its tenant, cannot write, and needing more runs again with BEGIN",
+          "[pg][database][rls]") {
+  auto tdb = WidgetsOfTwoTenants();
+  auto config = tdb->Config();
+  config.pool_size = 1;  // every transaction below on the same connection
+  auto db = Database::Create(config, nullptr).value();
+  const TenantId a = TenantId::FromTrusted("ten_a");
+  const TxOptions read{.tenant = a, .read_only = true, .defer_commit = true, .one_trip = true, .name = "widgets.read"};
+  auto one = [&](const TxOptions& o, const std::string& sql) {
+    std::string out;
+    Status s = db->Transact(o, [&](Tx& tx) {
+      const auto r = storage::ExecRaw(tx, sql);
+      out = r.size() > 0 ? r[0][0].c_str() : "";
+      return Status::Ok();
+    });
+    return s.ok() ? out : "error: " + s.reason();
+  };
+
+  // Behind a read whose COMMIT waits for the connection's next use, as reads leave it.
+  CHECK(one({.tenant = a, .read_only = true, .defer_commit = true}, "SELECT count(*) FROM widgets") == "2");
+  // One statement, without BEGIN (a savepoint needs a transaction block), under the settings.
+  CHECK(one(read, "SELECT count(*) FROM widgets") == "2");
+  CHECK(one({.tenant = TenantId::FromTrusted("ten_b"), .read_only = true, .one_trip = true, .name = "widgets.read"},
+            "SELECT count(*) FROM widgets") == "1");
+  CHECK(one(read, "SAVEPOINT probe").find("error") == 0);
+  CHECK(one({.tenant = a, .read_only = true}, "SAVEPOINT probe") == "");
+  // Still read-only without BEGIN … READ ONLY.
+  CHECK(one(read, "INSERT INTO widgets VALUES ('ten_a', 'w9') RETURNING id").find("error") == 0);
+  CHECK(tdb->OwnerQuery("SET gaon.platform = 'on'; SELECT count(*) FROM widgets WHERE id = 'w9'") == "0");
+  CHECK(db->Stats().one_trip_reruns == 0);
+
+  // Two round trips, the second depending on a setting the first made (as an authentication
+  // lookup does): the one-trip attempt stops before its second round trip and the whole
+  // transaction runs again with BEGIN, so the second sees what the first set.
+  const TxOptions two{.tenant = a, .read_only = true, .defer_commit = true, .one_trip = true, .name = "widgets.two"};
+  std::vector<int> attempts;
+  std::string seen;
+  auto switch_then_count = [&](Tx& tx) {
+    attempts.push_back(tx.attempt());
+    storage::ExecRaw(tx, "SELECT set_config('gaon.tenant_id', 'ten_b', true)");
+    seen = storage::ExecRaw(tx, "SELECT string_agg(id, ',') FROM widgets")[0][0].c_str();
+    return Status::Ok();
+  };
+  REQUIRE(db->Transact(two, switch_then_count).ok());
+  CHECK(seen == "w3");
+  CHECK(attempts == std::vector<int>{1, 2});  // the rerun is not a first attempt (rate limits)
+  CHECK(db->Stats().one_trip_reruns == 1);
+  // Transactions of that name run with BEGIN from then on: no second attempt.
+  attempts.clear();
+  REQUIRE(db->Transact(two, switch_then_count).ok());
+  CHECK(seen == "w3");
+  CHECK(attempts == std::vector<int>{1});
+  CHECK(db->Stats().one_trip_reruns == 1);
+  // Others still go as one round trip.
+  CHECK(one(read, "SAVEPOINT probe").find("error") == 0);
 }
 
 TEST_CASE("grouped transactions share one commit, yet each sees only its tenant and fails alone",
