@@ -9,8 +9,8 @@
 #include <deque>
 #include <mutex>
 #include <random>
-#include <thread>
 #include <set>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -108,12 +108,15 @@ Statement SettingsStatement(const TxOptions& o, bool reset, bool read_only = fal
   return settings;
 }
 
-// Queues BEGIN; it goes out with the first statement.
-void QueueBegin(Connection& c, const TxOptions& o) {
+// Queues BEGIN; it goes out with the first statement. A transaction run as one round trip
+// (TxOptions::one_trip) has none.
+void QueueBegin(Connection& c, const TxOptions& o, bool one_trip = false) {
   c.tx_failed = false;
   c.begun = false;
-  c.one_trip = c.one_trip_sent = false;
+  c.one_trip = one_trip;
+  c.one_trip_sent = false;
   c.queue.clear();
+  if (one_trip) return;
   const Sql begin = BeginSql(o);
   c.queue.push_back(Statement{.name = begin.name, .text = begin.text, .begins = true, .preamble = true});
 }
@@ -121,11 +124,7 @@ void QueueBegin(Connection& c, const TxOptions& o) {
 // Queues BEGIN and the row-level-security settings; they go out with the first statement.
 // `one_trip` (TxOptions::one_trip): no BEGIN, and the settings make the transaction read-only.
 void StartTransaction(Connection& c, const TxOptions& o, bool one_trip) {
-  QueueBegin(c, o);
-  if (one_trip) {
-    c.queue.clear();
-    c.one_trip = true;
-  }
+  QueueBegin(c, o, one_trip);
   c.queue.push_back(SettingsStatement(o, /*reset=*/false, /*read_only=*/one_trip));
 }
 
@@ -621,7 +620,7 @@ Status Database::Transact(const TxOptions& options, const std::function<Status(T
     if (!conn.ok()) {
       // A database that is restarting refuses connections for a moment: keep trying.
       last = conn.status();
-      if (last.reason() != "database_unavailable" || attempt == d.config.max_tx_attempts) return last;
+      if (last.reason() != "database_unavailable" || attempt == attempts) return last;
     } else {
       d.MarkInUse(conn->get());
       last = d.Attempt(**conn, options, attempt, one_trip, fn);
